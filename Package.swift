@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "WaveNet",
+    // MARK: - Products
+    products: [
+        .executable(name: "wavenet", targets: ["wavenet"]),
+        .library(name: "WaveNet", targets: ["WaveNet"]),
+        .library(name: "AudioIO", targets: ["AudioIO"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: - System libraries (Debian -dev packages; see FIELD_NOTES)
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CSampleRate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
+
+        // MARK: - Libraries
+        // One-line file errors and atomic writes, shared by the two libraries below.
+        .target(name: "FileIO"),
+        // The model: no audio files, no devices, no audio libraries (checkpoints are its only files).
+        .target(name: "WaveNet", dependencies: ["COpenBLAS", "FileIO"]),
+        // Audio files, folders, resampling, mu-law, ALSA playback.
+        .target(name: "AudioIO", dependencies: ["CSndFile", "CALSA", "CSampleRate", "FileIO"]),
+
+        // MARK: - Tool
+        .executableTarget(name: "wavenet", dependencies: [
+            "WaveNet", "AudioIO", "FileIO",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: - Tests
+        .testTarget(name: "WaveNetTests", dependencies: ["WaveNet", "FileIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "FileIO", "CSndFile"]),
+        .testTarget(name: "CLITests", dependencies: ["AudioIO", "WaveNet", "FileIO"]),
+    ],
+    // Playback and training share buffers between threads under explicit locks; Swift 6's
+    // data-race checking cannot see those, so the package stays in the Swift 5 language mode.
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,69 @@
+import Foundation
+import XCTest
+
+/// The result of running the built `wavenet` binary.
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    /// True when the process ended by a signal (a Swift trap), not by exit.
+    var crashed: Bool
+}
+
+/// The `wavenet` binary built beside this test bundle (`.build/<config>/wavenet`).
+let wavenetBinary: String = {
+    if let path = ProcessInfo.processInfo.environment["WAVENET_BIN"] { return path }
+    return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("wavenet").path
+}()
+
+/// The package root, found from this source file's location.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+@discardableResult
+func runWavenet(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: wavenetBinary)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Read both pipes before waiting so that a chatty child cannot block on a full pipe.
+    final class Box: @unchecked Sendable { var data = Data() }
+    let stderrBox = Box()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        stderrBox.data = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    let stderrData = stderrBox.data
+    process.waitUntilExit()
+    return CommandResult(status: process.terminationStatus,
+                         stdout: String(decoding: stdoutData, as: UTF8.self),
+                         stderr: String(decoding: stderrData, as: UTF8.self),
+                         crashed: process.terminationReason == .uncaughtSignal)
+}
+
+func makeTemporaryFolder(_ test: XCTestCase) -> String {
+    let path = NSTemporaryDirectory() + "wavenet-cli-\(UUID().uuidString)"
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+    return path
+}
+
+/// Asserts a clean refusal: non-zero exit, no trap, one error line on stderr naming `path` and `problem`.
+func assertRefusal(_ result: CommandResult, path: String, problem: String, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertFalse(result.crashed, "trapped: \(result.stderr)", file: file, line: line)
+    XCTAssertNotEqual(result.status, 0, file: file, line: line)
+    let lines = result.stderr.split(separator: "\n")
+    let errorLines = lines.filter { $0.hasPrefix("Error:") }
+    XCTAssertEqual(errorLines.count, 1, "stderr: \(result.stderr)", file: file, line: line)
+    if let message = errorLines.first {
+        XCTAssertTrue(message.contains(path), "\(message) does not name \(path)", file: file, line: line)
+        XCTAssertTrue(message.contains(problem), "\(message) does not say \(problem)", file: file, line: line)
+    }
+}
