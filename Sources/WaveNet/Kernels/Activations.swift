@@ -16,7 +16,7 @@ public typealias Float8 = SIMD8<Float>
 /// (relative error about 2e-7); inputs are clamped to the range where the result is a normal Float.
 @inline(__always)
 public func exp8(_ x: Float8) -> Float8 {
-    let x = x.clamped(lowerBound: Float8(repeating: -87.0), upperBound: Float8(repeating: 88.0))
+    let x = x.clamped(lowerBound: Float8(repeating: -87.33), upperBound: Float8(repeating: 88.3))
     let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
     let r = x - n * 0.693_145_751_953_125 - n * 1.428_606_765_330_187e-6
     var p = Float8(repeating: 1.0 / 720)
