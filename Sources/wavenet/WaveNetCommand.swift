@@ -2,8 +2,9 @@ import ArgumentParser
 
 @main
 struct WaveNetCommand: ParsableCommand {
+
     static let configuration = CommandConfiguration(
         commandName: "wavenet",
         abstract: "Train WaveNet models on your audio, generate new audio, and hear it live.",
-        subcommands: [Info.self])
+        subcommands: [Info.self, Bench.self])
 }

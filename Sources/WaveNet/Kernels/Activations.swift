@@ -14,10 +14,17 @@ public typealias Float8 = SIMD8<Float>
 
 /// exp(x) for eight lanes: 2^n * p(r) with |r| <= ln2/2 and a degree-6 polynomial
 /// (relative error about 2e-7); inputs are clamped to the range where the result is a normal Float.
+/// n is rounded by adding 1.5 * 2^23, which leaves it in the low mantissa bits: only bit casts,
+/// no float-to-int conversion (which Swift does not vectorise).
 @inline(__always)
 public func exp8(_ x: Float8) -> Float8 {
-    let x = x.clamped(lowerBound: Float8(repeating: -87.33), upperBound: Float8(repeating: 88.3))
-    let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
+    // replacing(with:where:) inlines; clamped(...) compiles to generic calls.
+    var x = x
+    x.replace(with: -87.33, where: x .< -87.33)
+    x.replace(with: 88.3, where: x .> 88.3)
+    let magic: Float = 12_582_912
+    let shifted = x * 1.442_695_04 + magic
+    let n = shifted - magic
     let r = x - n * 0.693_145_751_953_125 - n * 1.428_606_765_330_187e-6
     var p = Float8(repeating: 1.0 / 720)
     p = p * r + 1.0 / 120
@@ -26,8 +33,9 @@ public func exp8(_ x: Float8) -> Float8 {
     p = p * r + 0.5
     p = p * r + 1
     p = p * r + 1
-    let bits = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-    return p * unsafeBitCast(bits, to: Float8.self)
+    let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: Int32.self)
+    let scale = unsafeBitCast((integer &+ 127) &<< 23, to: Float8.self)
+    return p * scale
 }
 
 @inline(__always) public func sigmoid8(_ x: Float8) -> Float8 { 1 / (1 + exp8(-x)) }

@@ -1,0 +1,39 @@
+import ArgumentParser
+import WaveNet
+
+/// The architecture flags shared by `train` and `bench`.
+struct ArchitectureOptions: ParsableArguments {
+    @Option(help: "Model sample rate in Hz.") var sampleRate: Int?
+    @Option(help: "mu-law classes Q (softmax size).") var quantizationChannels: Int?
+    @Option(help: "Residual channels R.") var residualChannels: Int?
+    @Option(help: "Dilation (gate) channels D.") var dilationChannels: Int?
+    @Option(help: "Skip channels S.") var skipChannels: Int?
+    @Option(help: "Number of dilation stacks K.") var stacks: Int?
+    @Option(help: "Layers per stack N: dilations 1, 2, ..., 2^(N-1).") var depth: Int?
+
+    /// True when any architecture flag was given.
+    var anyGiven: Bool {
+        [sampleRate, quantizationChannels, residualChannels, dilationChannels, skipChannels, stacks, depth].contains { $0 != nil }
+    }
+
+    /// The default architecture with the given flags applied.
+    func config(condChannels: Int? = nil, classNames: [String]? = nil) throws -> ModelConfig {
+        let defaults = ModelConfig()
+        if let stacks, stacks < 1 { throw ValidationError("--stacks must be at least 1") }
+        if let depth, !(1...16).contains(depth) { throw ValidationError("--depth must be 1...16") }
+        let config = ModelConfig(
+            sampleRate: sampleRate ?? defaults.sampleRate,
+            quantizationChannels: quantizationChannels ?? defaults.quantizationChannels,
+            residualChannels: residualChannels ?? defaults.residualChannels,
+            dilationChannels: dilationChannels ?? defaults.dilationChannels,
+            skipChannels: skipChannels ?? defaults.skipChannels,
+            dilations: ModelConfig.dilations(stacks: stacks ?? 2, depth: depth ?? 10),
+            condChannels: condChannels, classNames: classNames)
+        do {
+            try config.validate()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        return config
+    }
+}
