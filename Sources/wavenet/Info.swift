@@ -2,6 +2,7 @@ import ArgumentParser
 import AudioIO
 import FileIO
 import Foundation
+import WaveNet
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,6 +15,10 @@ struct Info: ParsableCommand {
     var json = false
 
     func run() throws {
+        if path.hasSuffix(".safetensors") {
+            try describeCheckpoint()
+            return
+        }
         let info = try AudioFile.info(path)
         info.warnings.forEach(printWarning)
         if json {
@@ -30,6 +35,61 @@ struct Info: ParsableCommand {
             peak:        \(String(format: "%.4f", info.peak)) (\(formatDB(info.peakDB)))
             RMS:         \(String(format: "%.4f", info.rms)) (\(formatDB(info.rmsDB)))
             """)
+    }
+}
+
+extension Info {
+    struct CheckpointInfo: Encodable {
+        var path: String
+        var config: ModelConfig
+        var parameters: Int
+        var receptiveFieldSamples: Int
+        var receptiveFieldMilliseconds: Double
+        var step: Int
+        var hasOptimizerState: Bool
+        var train: TrainingSettings?
+
+        enum CodingKeys: String, CodingKey {
+            case path, config, parameters, step, train
+            case receptiveFieldSamples = "receptive_field_samples"
+            case receptiveFieldMilliseconds = "receptive_field_ms"
+            case hasOptimizerState = "has_optimizer_state"
+        }
+    }
+
+    func describeCheckpoint() throws {
+        let checkpoint = try Checkpoint.load(path)
+        let c = checkpoint.config
+        let info = CheckpointInfo(
+            path: path, config: c, parameters: checkpoint.parameters.parameterCount,
+            receptiveFieldSamples: c.receptiveField,
+            receptiveFieldMilliseconds: 1000 * Double(c.receptiveField) / Double(c.sampleRate),
+            step: checkpoint.step, hasOptimizerState: checkpoint.optimizer != nil,
+            train: TrainingSettings.decode(checkpoint.trainingJSON))
+        if json {
+            printJSON(info)
+            return
+        }
+        var lines = [
+            "checkpoint:       \(path) (\(Checkpoint.format))",
+            "sample rate:      \(c.sampleRate) Hz",
+            "channels:         Q \(c.quantizationChannels), residual \(c.residualChannels), dilation \(c.dilationChannels), skip \(c.skipChannels)",
+            "layers:           \(c.layerCount), dilations \(c.dilations.map(String.init).joined(separator: " "))",
+            "receptive field:  \(c.receptiveField) samples (\(String(format: "%.1f", info.receptiveFieldMilliseconds)) ms)",
+            "parameters:       \(info.parameters)",
+            "step:             \(checkpoint.step)\(checkpoint.optimizer == nil ? "" : " (with optimizer state)")",
+        ]
+        if let names = c.classNames {
+            lines.append("conditioning:     \(c.condChannels ?? 0) channels, \(names.count) classes: \(names.enumerated().map { "\($0.offset)=\($0.element)" }.joined(separator: " "))")
+        }
+        if let t = info.train, !t.dataFolder.isEmpty {
+            lines.append("trained on:       \(t.dataFolder) (\(t.trainingFiles.count) files; \(t.validationFiles.count) held out)")
+            lines.append("training:         batch \(t.batch) x \(t.segment), learning rate \(t.learningRate), seed \(t.seed)"
+                + (t.gradientClip.map { ", clip \($0)" } ?? "") + ", silence threshold " + (t.silenceThresholdDB.map { "\($0) dBFS" } ?? "off"))
+            if let bits = t.lastTrainingBitsPerSample { lines.append("last training:    \(String(format: "%.4f", bits)) bits/sample") }
+            if let bits = t.lastValidationBitsPerSample { lines.append("last validation:  \(String(format: "%.4f", bits)) bits/sample") }
+        }
+        print(lines.joined(separator: "\n"))
     }
 }
 

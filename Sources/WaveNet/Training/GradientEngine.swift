@@ -1,10 +1,10 @@
 import Dispatch
 
-/// A batch of class sequences of equal length, each scored on its last `outputs` times.
+/// A batch of class sequences, each scored on its last `targets[b].count` times.
 public struct Batch: Sendable {
     /// [B][n]
     public var inputs: [[Int32]]
-    /// [B][outputs]: the class each scored output should predict.
+    /// [B][T_b]: the class each scored output should predict.
     public var targets: [[Int32]]
     /// [B] class ids, with a conditioned model.
     public var classes: [Int]?
@@ -16,7 +16,7 @@ public struct Batch: Sendable {
     }
 
     public var count: Int { inputs.count }
-    public var outputs: Int { targets.first?.count ?? 0 }
+    public var targetCount: Int { targets.reduce(0) { $0 + $1.count } }
 }
 
 /// Loss and gradient of a batch, with the sequences spread over threads ("lanes").
@@ -45,22 +45,37 @@ public final class GradientEngine {
 
     /// Mean cross-entropy (nats) over all targets of the batch; fills `gradients` with its gradient.
     public func lossAndGradients(_ batch: Batch) -> Double {
-        run(batch, backward: true)
+        run(batch, backward: true) / Double(batch.targetCount)
     }
 
     /// Mean cross-entropy (nats) over all targets, without gradients.
     public func loss(_ batch: Batch) -> Double {
-        run(batch, backward: false)
+        run(batch, backward: false) / Double(batch.targetCount)
+    }
+
+    /// Summed cross-entropy (nats) of each sequence, without gradients.
+    public func sequenceLosses(_ batch: Batch) -> [Double] {
+        var perSequence = [Double](repeating: 0, count: batch.count)
+        _ = run(batch, backward: false, perSequence: &perSequence)
+        return perSequence
     }
 
     func run(_ batch: Batch, backward: Bool) -> Double {
-        let B = batch.count, T = batch.outputs
-        precondition(B > 0 && T > 0, "empty batch")
-        let scale = 1 / Float(B * T)
+        var unused: [Double] = []
+        return run(batch, backward: backward, perSequence: &unused)
+    }
+
+    /// Summed loss over all targets; per-sequence sums go to `perSequence` when it has room.
+    func run(_ batch: Batch, backward: Bool, perSequence: inout [Double]) -> Double {
+        let B = batch.count, total = batch.targetCount
+        precondition(B > 0 && total > 0, "empty batch")
+        let scale = 1 / Float(total)
         var laneLoss = [Double](repeating: 0, count: lanes)
         Matmul.setThreads(blasThreads)
+        let keepPerSequence = perSequence.count == B
         laneLoss.withUnsafeMutableBufferPointer { losses in
-            let losses = losses
+          perSequence.withUnsafeMutableBufferPointer { sequenceLosses in
+            let (losses, sequenceLosses) = (losses, sequenceLosses)
             DispatchQueue.concurrentPerform(iterations: lanes) { lane in
                 let w = workspaces[lane]
                 if backward { laneGradients[lane].zero() }
@@ -68,14 +83,17 @@ public final class GradientEngine {
                 for b in stride(from: lane, to: B, by: lanes) {
                     batch.inputs[b].withUnsafeBufferPointer { input in
                         batch.targets[b].withUnsafeBufferPointer { targets in
-                            sum += Network.forward(parameters, w, input: input, outputs: T, targets: targets,
-                                                   condClass: batch.classes?[b], lossScale: scale)
+                            let loss = Network.forward(parameters, w, input: input, outputs: targets.count, targets: targets,
+                                                       condClass: batch.classes?[b], lossScale: scale)
+                            if keepPerSequence { sequenceLosses[b] = loss }
+                            sum += loss
                             if backward { Network.backward(parameters, w, input: input, grads: laneGradients[lane]) }
                         }
                     }
                 }
                 losses[lane] = sum
             }
+          }
         }
         if backward {
             let total = laneGradients[0].base
@@ -84,6 +102,6 @@ public final class GradientEngine {
                 for i in 0..<parameters.layout.count { total[i] += other[i] }
             }
         }
-        return laneLoss.reduce(0, +) / Double(B * T)
+        return laneLoss.reduce(0, +)
     }
 }

@@ -1,0 +1,75 @@
+import Foundation
+
+/// Negative log-likelihood of whole sequences, the figure `wavenet eval` reports.
+///
+/// Every class but the first of each sequence is a target, predicted from everything before it
+/// with zeros before the start; the result is the mean over all targets of all sequences. Long
+/// sequences are cut into chunks of `chunk` targets, each with a full receptive field of real
+/// context, which gives exactly the full-sequence figure.
+public final class Evaluator {
+    public struct Result: Codable, Sendable, Equatable {
+        public var natsPerSample: Double
+        public var samples: Int
+        public var bitsPerSample: Double { natsPerSample / log(2) }
+
+        enum CodingKeys: String, CodingKey {
+            case natsPerSample = "nats_per_sample", samples, bitsPerSample = "bits_per_sample"
+        }
+
+        public init(natsPerSample: Double, samples: Int) {
+            self.natsPerSample = natsPerSample
+            self.samples = samples
+        }
+
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            natsPerSample = try container.decode(Double.self, forKey: .natsPerSample)
+            samples = try container.decode(Int.self, forKey: .samples)
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(natsPerSample, forKey: .natsPerSample)
+            try container.encode(bitsPerSample, forKey: .bitsPerSample)
+            try container.encode(samples, forKey: .samples)
+        }
+    }
+
+    let engine: GradientEngine
+    let chunk: Int
+    let batchSize: Int
+    let context: Int
+
+    public init(parameters: Parameters, threads: Int, chunk: Int = 8000) {
+        self.chunk = chunk
+        context = parameters.config.receptiveField - 1
+        batchSize = max(threads, 1) * 2
+        engine = GradientEngine(parameters: parameters, threads: threads, batch: batchSize,
+                                length: chunk + context, outputs: chunk)
+    }
+
+    /// Mean cross-entropy over all targets of `items`; per item when asked.
+    public func evaluate(_ items: [Corpus.Item]) -> (total: Result, perItem: [Result]) {
+        var chunks: [(item: Int, input: [Int32], targets: [Int32], classID: Int?)] = []
+        for (index, item) in items.enumerated() {
+            let c = item.classes
+            var p = 0
+            while p + 1 < c.count {
+                let outputs = min(chunk, c.count - 1 - p)
+                chunks.append((index, Array(c[max(0, p - context)..<p + outputs]), Array(c[p + 1..<p + outputs + 1]), item.classID))
+                p += outputs
+            }
+        }
+        var sums = [Double](repeating: 0, count: items.count)
+        for start in stride(from: 0, to: chunks.count, by: batchSize) {
+            let group = chunks[start..<min(start + batchSize, chunks.count)]
+            let batch = Batch(inputs: group.map(\.input), targets: group.map(\.targets),
+                              classes: group.first?.classID == nil ? nil : group.map { $0.classID! })
+            for (chunkLoss, entry) in zip(engine.sequenceLosses(batch), group) { sums[entry.item] += chunkLoss }
+        }
+        let counts = items.map { max($0.classes.count - 1, 0) }
+        let perItem = zip(sums, counts).map { Result(natsPerSample: $1 > 0 ? $0 / Double($1) : 0, samples: $1) }
+        let totalCount = counts.reduce(0, +)
+        return (Result(natsPerSample: totalCount > 0 ? sums.reduce(0, +) / Double(totalCount) : 0, samples: totalCount), perItem)
+    }
+}

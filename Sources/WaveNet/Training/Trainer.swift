@@ -1,0 +1,104 @@
+import Foundation
+
+/// The settings a model was trained with, stored as the checkpoint's `train` metadata.
+public struct TrainingSettings: Codable, Equatable, Sendable {
+    public var learningRate: Float = 1e-3
+    public var batch = 4
+    public var segment = 8000
+    public var seed: UInt64 = 1
+    /// Largest gradient L2 norm; nil for no clipping.
+    public var gradientClip: Float?
+    public var dataFolder = ""
+    public var validationFraction = 0.1
+    /// Silence trimming threshold in dBFS; nil when trimming was off.
+    public var silenceThresholdDB: Float? = -50
+    public var threads = 2
+    public var trainingFiles: [String] = []
+    public var validationFiles: [String] = []
+    /// The latest figures, for `wavenet info`.
+    public var lastTrainingBitsPerSample: Double?
+    public var lastValidationBitsPerSample: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case learningRate = "learning_rate", batch, segment, seed, gradientClip = "gradient_clip"
+        case dataFolder = "data_folder", validationFraction = "validation_fraction"
+        case silenceThresholdDB = "silence_threshold_db", threads
+        case trainingFiles = "training_files", validationFiles = "validation_files"
+        case lastTrainingBitsPerSample = "last_training_bits_per_sample"
+        case lastValidationBitsPerSample = "last_validation_bits_per_sample"
+    }
+
+    public init() {}
+
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    }
+
+    public static func decode(_ json: String) -> TrainingSettings? {
+        try? JSONDecoder().decode(TrainingSettings.self, from: Data(json.utf8))
+    }
+}
+
+/// One model being trained: parameters, Adam state, step count, data.
+public final class Trainer {
+    public let parameters: Parameters
+    public let optimizerState: AdamState
+    public private(set) var step: Int
+    public var settings: TrainingSettings
+    let sampler: SegmentSampler
+    let validation: Corpus
+    let engine: GradientEngine
+    let adam: Adam
+    lazy var evaluator = Evaluator(parameters: parameters, threads: settings.threads)
+
+    public init(checkpoint: Checkpoint, training: Corpus, validation: Corpus, settings: TrainingSettings) throws {
+        guard settings.batch >= 1, settings.segment >= 1 else { throw TrainingError.invalid("batch and segment must be at least 1") }
+        guard settings.learningRate > 0, settings.learningRate.isFinite else { throw TrainingError.invalid("learning rate must be positive") }
+        parameters = checkpoint.parameters
+        optimizerState = checkpoint.optimizer ?? AdamState(count: parameters.layout.count)
+        step = checkpoint.step
+        self.settings = settings
+        self.validation = validation
+        sampler = try SegmentSampler(corpus: training, segment: settings.segment,
+                                     receptiveField: parameters.config.receptiveField, seed: settings.seed)
+        engine = GradientEngine(parameters: parameters, threads: settings.threads, batch: settings.batch,
+                                length: sampler.window - 1, outputs: settings.segment)
+        adam = Adam(learningRate: settings.learningRate)
+    }
+
+    public var hasValidation: Bool { !validation.items.isEmpty }
+    public var skippedTrainingItems: [String] { sampler.skippedItems }
+    public var samplesPerStep: Int { settings.batch * settings.segment }
+
+    /// One Adam step on the batch for the next step number. Returns the mean loss in nats.
+    /// A non-finite loss throws before anything is changed.
+    @discardableResult
+    public func trainStep() throws -> Double {
+        let batch = sampler.batch(step: step + 1, count: settings.batch)
+        let loss = engine.lossAndGradients(batch)
+        guard loss.isFinite else { throw ModelError.nonFiniteLoss(step: step + 1) }
+        let norm = Adam.clip(engine.gradients, maxNorm: settings.gradientClip)
+        guard norm.isFinite else { throw ModelError.nonFiniteLoss(step: step + 1) }
+        step += 1
+        adam.update(parameters.values, engine.gradients, optimizerState, step: step)
+        settings.lastTrainingBitsPerSample = loss / log(2)
+        return loss
+    }
+
+    /// The `eval` figure over the validation items (nil without validation), and per item.
+    public func validate() -> (total: Evaluator.Result, perItem: [Evaluator.Result])? {
+        guard hasValidation else { return nil }
+        let result = evaluator.evaluate(validation.items)
+        settings.lastValidationBitsPerSample = result.total.bitsPerSample
+        return result
+    }
+
+    public var checkpoint: Checkpoint {
+        Checkpoint(parameters: parameters, step: step, trainingJSON: settings.json, optimizer: optimizerState)
+    }
+
+    /// Writes the checkpoint atomically.
+    public func save(to path: String) throws { try checkpoint.save(to: path) }
+}

@@ -1,0 +1,45 @@
+import AudioIO
+import FileIO
+import Foundation
+import WaveNet
+
+/// Reads audio files into mu-law class sequences for a model: mono, resampled to the model's
+/// rate, optionally silence-trimmed.
+enum CorpusLoader {
+    /// Loads `files`; warnings go to stderr. Items keep the file paths as names.
+    static func load(_ files: [String], sampleRate: Int, quantization: Int, silenceThresholdDB: Float?,
+                     classID: Int? = nil) throws -> Corpus {
+        let muLaw = MuLaw(classes: quantization)
+        var items: [Corpus.Item] = []
+        for path in files {
+            let audio = try AudioFile.readMono(path, sampleRate: sampleRate)
+            audio.warnings.forEach(printWarning)
+            let samples = Silence.trim(audio.samples, sampleRate: sampleRate, thresholdDB: silenceThresholdDB)
+            if samples.isEmpty {
+                printWarning("warning: skipping \(path): silent below \(silenceThresholdDB ?? 0) dBFS throughout")
+                continue
+            }
+            items.append(Corpus.Item(name: path, classes: muLaw.encode(samples), classID: classID))
+        }
+        return Corpus(items)
+    }
+}
+
+/// `--silence-threshold`: a level in dBFS, or `off`.
+struct SilenceThreshold: ExpressibleByArgument {
+    var decibels: Float?
+
+    init?(argument: String) {
+        if argument.lowercased() == "off" {
+            decibels = nil
+        } else if let value = Float(argument), value.isFinite, value < 0 {
+            decibels = value
+        } else {
+            return nil
+        }
+    }
+
+    init(decibels: Float?) { self.decibels = decibels }
+}
+
+import ArgumentParser

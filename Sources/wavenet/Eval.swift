@@ -1,0 +1,44 @@
+import ArgumentParser
+import AudioIO
+import FileIO
+import Foundation
+import WaveNet
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Negative log-likelihood of audio under a model, in bits and nats per sample.",
+        discussion: """
+            Each file is read mono, resampled to the model's rate, not silence-trimmed, and mu-law encoded. Every \
+            class but the first of each file is a target, predicted from everything before it with zeros before the \
+            file's start; the figure is the mean over all targets of all files.
+            """)
+
+    @Option(help: "The model.") var checkpoint: String
+    @Argument(help: "Audio files or folders (searched recursively).") var paths: [String]
+    @Option(help: "CPU threads.") var threads = 2
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func validate() throws {
+        guard !paths.isEmpty else { throw ValidationError("give at least one audio file or folder") }
+        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be 1...256") }
+    }
+
+    func run() throws {
+        let model = try Checkpoint.load(checkpoint, withOptimizer: false)
+        let config = model.config
+        let scan = try AudioFolder.expand(paths)
+        scan.warnings.forEach(printWarning)
+        let corpus = try CorpusLoader.load(scan.files, sampleRate: config.sampleRate, quantization: config.quantizationChannels,
+                                           silenceThresholdDB: nil)
+        let result = Evaluator(parameters: model.parameters, threads: threads).evaluate(corpus.items)
+        if json {
+            printJSON(result.total)
+            return
+        }
+        for (item, figure) in zip(corpus.items, result.perItem) {
+            print(String(format: "%8.4f bits/sample  %9d samples  %@", figure.bitsPerSample, figure.samples, item.name))
+        }
+        print(String(format: "%8.4f bits/sample  %9d samples  all files (%.4f nats/sample)",
+                     result.total.bitsPerSample, result.total.samples, result.total.natsPerSample))
+    }
+}

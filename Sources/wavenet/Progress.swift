@@ -1,0 +1,46 @@
+import Foundation
+
+/// Progress on stderr: one line redrawn in place on a terminal, else a plain line every few seconds.
+final class ProgressLine {
+    let isTerminal = isatty(STDERR_FILENO) == 1
+    let interval: Double
+    var lastPrint = -Double.infinity
+    var width = 0
+
+    init(interval: Double = 5) { self.interval = interval }
+
+    func update(_ text: String, now: Double) {
+        if isTerminal {
+            let padded = text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0)
+            width = text.count
+            FileHandle.standardError.write(Data(("\r" + padded).utf8))
+        } else if now - lastPrint >= interval {
+            lastPrint = now
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+        }
+    }
+
+    /// Ends the redrawn line so that the next message starts on its own line.
+    func finish() {
+        if isTerminal && width > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+        width = 0
+    }
+}
+
+func formatDuration(_ seconds: Double) -> String {
+    guard seconds.isFinite else { return "?" }
+    let s = Int(seconds.rounded())
+    return s >= 3600 ? String(format: "%dh%02dm", s / 3600, (s % 3600) / 60)
+        : s >= 60 ? String(format: "%dm%02ds", s / 60, s % 60) : "\(s)s"
+}
+
+func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+/// Set by SIGINT or SIGTERM; checked between training steps or generated blocks.
+nonisolated(unsafe) var stopRequested: sig_atomic_t = 0
+
+/// Routes Ctrl-C and SIGTERM to `stopRequested` instead of killing the process.
+func installStopHandlers() {
+    signal(SIGINT) { _ in stopRequested = 1 }
+    signal(SIGTERM) { _ in stopRequested = 1 }
+}
