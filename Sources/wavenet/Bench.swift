@@ -5,7 +5,7 @@ import WaveNet
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure training or generation speed (use a release build).",
-        subcommands: [BenchTrain.self])
+        subcommands: [BenchTrain.self, BenchGenerate.self])
 }
 
 struct BenchTrain: ParsableCommand {
@@ -21,7 +21,7 @@ struct BenchTrain: ParsableCommand {
 
     func validate() throws {
         guard batch >= 1, segment >= 1, steps >= 1, threads >= 1 else {
-            throw ValidationError("--batch, --segment, --steps and --threads must be at least 1")
+            throw UsageError("--batch, --segment, --steps and --threads must be at least 1")
         }
     }
 
@@ -34,6 +34,41 @@ struct BenchTrain: ParsableCommand {
             print(String(format: "%.0f samples/s  (median of %d steps, %.3f s/step; batch %d x %d, %d threads, %d parameters); peak memory %.0f MB",
                          result.samplesPerSecond, steps, Double(batch * segment) / result.samplesPerSecond, batch, segment,
                          threads, result.parameters, Double(result.peakMemoryBytes) / 1e6))
+        }
+    }
+}
+
+struct BenchGenerate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate", abstract: "Time generation: samples per second (all streams) and the real-time factor.")
+
+    @Option(help: "Use this model's weights and architecture instead of a random model.") var checkpoint: String?
+    @OptionGroup var architecture: ArchitectureOptions
+    @Option(help: "Streams generated together.") var streams = 1
+    @Option(help: "Samples per stream.") var samples = 16000
+    @Flag(help: "Use the naive path: a full forward pass over the receptive field for every sample.") var naive = false
+    @Option(help: "CPU threads.") var threads = 1
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func validate() throws {
+        guard streams >= 1, samples >= 1, threads >= 1 else { throw UsageError("--streams, --samples and --threads must be at least 1") }
+        if checkpoint != nil && architecture.anyGiven { throw UsageError("give --checkpoint or architecture flags, not both") }
+    }
+
+    func run() throws {
+        let parameters: Parameters
+        if let checkpoint {
+            parameters = try Checkpoint.load(checkpoint, withOptimizer: false).parameters
+        } else {
+            parameters = try Parameters(config: try architecture.config())
+            parameters.initialize(seed: 1)
+        }
+        let result = GenerationBenchmark.run(parameters: parameters, streams: streams, samples: samples, naive: naive, threads: threads)
+        if json {
+            printJSON(result)
+        } else {
+            print(String(format: "%.0f samples/s, %.2fx real time per stream (%d streams x %d samples, %d threads%@)",
+                         result.samplesPerSecond, result.realtimeFactor, streams, samples, threads, naive ? ", naive" : ""))
         }
     }
 }

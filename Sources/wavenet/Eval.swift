@@ -19,8 +19,8 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
-        guard !paths.isEmpty else { throw ValidationError("give at least one audio file or folder") }
-        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be 1...256") }
+        guard !paths.isEmpty else { throw UsageError("give at least one audio file or folder") }
+        guard threads >= 1 && threads <= 256 else { throw UsageError("--threads must be 1...256") }
     }
 
     func run() throws {

@@ -19,8 +19,8 @@ struct ArchitectureOptions: ParsableArguments {
     /// The default architecture with the given flags applied.
     func config(condChannels: Int? = nil, classNames: [String]? = nil) throws -> ModelConfig {
         let defaults = ModelConfig()
-        if let stacks, stacks < 1 { throw ValidationError("--stacks must be at least 1") }
-        if let depth, !(1...16).contains(depth) { throw ValidationError("--depth must be 1...16") }
+        if let stacks, stacks < 1 { throw UsageError("--stacks must be at least 1") }
+        if let depth, !(1...16).contains(depth) { throw UsageError("--depth must be 1...16") }
         let config = ModelConfig(
             sampleRate: sampleRate ?? defaults.sampleRate,
             quantizationChannels: quantizationChannels ?? defaults.quantizationChannels,
@@ -32,8 +32,14 @@ struct ArchitectureOptions: ParsableArguments {
         do {
             try config.validate()
         } catch {
-            throw ValidationError("\(error)")
+            throw UsageError("\(error)")
         }
         return config
     }
+}
+
+/// A bad flag value, reported as one line (ArgumentParser's ValidationError adds usage lines).
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -34,14 +34,14 @@ struct Train: ParsableCommand {
     @OptionGroup(title: "Architecture (new models only)") var architecture: ArchitectureOptions
 
     func validate() throws {
-        guard steps >= 0 else { throw ValidationError("--steps must be 0 or more") }
-        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be 1...256") }
-        guard saveEvery >= 1, validateEvery >= 1 else { throw ValidationError("--save-every and --validate-every must be at least 1") }
-        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
-        if let segment, segment < 1 { throw ValidationError("--segment must be at least 1") }
-        if let learningRate, !(learningRate > 0 && learningRate < 10) { throw ValidationError("--learning-rate must be in (0, 10)") }
-        if let gradientClip, !(gradientClip > 0) { throw ValidationError("--gradient-clip must be positive") }
-        if let validationFraction, !(0..<1).contains(validationFraction) { throw ValidationError("--validation-fraction must be in [0, 1)") }
+        guard steps >= 0 else { throw UsageError("--steps must be 0 or more") }
+        guard threads >= 1 && threads <= 256 else { throw UsageError("--threads must be 1...256") }
+        guard saveEvery >= 1, validateEvery >= 1 else { throw UsageError("--save-every and --validate-every must be at least 1") }
+        if let batch, batch < 1 { throw UsageError("--batch must be at least 1") }
+        if let segment, segment < 1 { throw UsageError("--segment must be at least 1") }
+        if let learningRate, !(learningRate > 0 && learningRate < 10) { throw UsageError("--learning-rate must be in (0, 10)") }
+        if let gradientClip, !(gradientClip > 0) { throw UsageError("--gradient-clip must be positive") }
+        if let validationFraction, !(0..<1).contains(validationFraction) { throw UsageError("--validation-fraction must be in [0, 1)") }
     }
 
     func run() throws {

@@ -1,0 +1,42 @@
+import Dispatch
+
+/// Timed generation: what `wavenet bench generate` reports.
+public enum GenerationBenchmark {
+    public struct Result: Codable, Sendable {
+        public var samplesPerSecond: Double
+        public var realtimeFactor: Double
+        public var streams: Int
+        public var samplesPerStream: Int
+        public var threads: Int
+        public var naive: Bool
+        public var seconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case samplesPerSecond = "samples_per_second", realtimeFactor = "realtime_factor"
+            case streams, samplesPerStream = "samples_per_stream", threads, naive, seconds
+        }
+    }
+
+    /// Generates `samples` per stream after a short warm-up; samples/s counts all streams.
+    public static func run(parameters: Parameters, streams: Int, samples: Int, naive: Bool, threads: Int, seed: UInt64 = 1) -> Result {
+        let classes = parameters.config.isConditioned ? (0..<streams).map { $0 % parameters.config.classCount } : nil
+        let seconds: Double
+        if naive {
+            let generator = NaiveGenerator(parameters: parameters, streams: streams, classes: classes, seed: seed)
+            Matmul.setThreads(threads)
+            _ = generator.generate(4)
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = generator.generate(samples)
+            seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        } else {
+            let generator = Generator(parameters: parameters, streams: streams, classes: classes, seed: seed, threads: threads)
+            _ = generator.generate(64)
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = generator.generate(samples)
+            seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        let rate = Double(streams * samples) / seconds
+        return Result(samplesPerSecond: rate, realtimeFactor: rate / Double(streams) / Double(parameters.config.sampleRate),
+                      streams: streams, samplesPerStream: samples, threads: threads, naive: naive, seconds: seconds)
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import AudioIO
+import FileIO
+import Foundation
+import WaveNet
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate audio from a model into WAV files.",
+        discussion: "The WAV is at the model's sample rate and written atomically. With --count K, K streams are generated together into NAME-1.wav ... NAME-K.wav.")
+
+    @OptionGroup var sampling: SamplingOptions
+    @Option(help: "Output WAV file.") var out: String
+    @Option(help: "Samples to generate per stream (instead of --seconds).") var samples: Int?
+    @Option(help: "Number of streams and files, generated together.") var count = 1
+    @Option(help: "WAV sample format: pcm16 or float.") var format: WAVEncoding = .pcm16
+    @Option(help: "CPU threads.") var threads = 1
+    @Flag(help: "Leave the prime out of the written file.") var noPrimeInOutput = false
+
+    func validate() throws {
+        try sampling.validateSampling()
+        if let samples, samples <= 0 { throw UsageError("--samples must be positive") }
+        if samples != nil && sampling.seconds != nil { throw UsageError("give --seconds or --samples, not both") }
+        guard (1...4096).contains(count) else { throw UsageError("--count must be 1...4096") }
+        guard (1...256).contains(threads) else { throw UsageError("--threads must be 1...256") }
+    }
+
+    var outputPaths: [String] {
+        guard count > 1 else { return [out] }
+        let url = URL(fileURLWithPath: out)
+        let stem = url.deletingPathExtension().path, ext = url.pathExtension.isEmpty ? "wav" : url.pathExtension
+        return (1...count).map { "\(stem)-\($0).\(ext)" }
+    }
+
+    func run() throws {
+        // Refuse an unwritable destination before spending time on generation.
+        for path in outputPaths { try AtomicFile.checkWritable(path) }
+        let setup = try GenerationSetup(sampling, streams: count, threads: threads)
+        let rate = setup.sampleRate
+        let total = samples ?? Int(((sampling.seconds ?? 4) * Double(rate)).rounded())
+        let classes = try generate(setup, total: total)
+        let prefix = noPrimeInOutput ? [] : setup.primeSamples
+        for (path, stream) in zip(outputPaths, classes) {
+            try AudioFile.writeWAV(prefix + setup.muLaw.decode(stream), sampleRate: rate, to: path, encoding: format)
+        }
+        let described = setup.classNames.map { " (class \(Set($0).sorted().joined(separator: ", ")))" } ?? ""
+        printStatus("wrote \(outputPaths.count == 1 ? out : "\(outputPaths.first!) ... \(outputPaths.last!)"): "
+                    + "\(classes.first?.count ?? 0) generated samples at \(rate) Hz\(described)")
+    }
+
+    /// Generates block by block with progress; Ctrl-C keeps what is done.
+    func generate(_ setup: GenerationSetup, total: Int) throws -> [[Int32]] {
+        installStopHandlers()
+        let rate = setup.sampleRate
+        let block = max(1, rate / 10)
+        var output = [[Int32]](repeating: [], count: count)
+        for k in 0..<count { output[k].reserveCapacity(total) }
+        let progress = ProgressLine(interval: 10)
+        let start = monotonicSeconds()
+        var done = 0
+        while done < total && stopRequested == 0 {
+            let n = min(block, total - done)
+            for (k, stream) in setup.generator.generate(n).enumerated() { output[k] += stream }
+            done += n
+            let elapsed = monotonicSeconds() - start
+            let factor = Double(done) / Double(rate) / elapsed
+            progress.update(String(format: "%d/%d samples  %.1f s of audio  %.2fx real time  ETA %@", done, total,
+                                   Double(done) / Double(rate), factor, formatDuration(elapsed / Double(done) * Double(total - done))),
+                            now: monotonicSeconds())
+        }
+        progress.finish()
+        if stopRequested != 0 { printStatus("interrupted after \(done) of \(total) samples; writing what was generated") }
+        return output
+    }
+}
+
+extension WAVEncoding: ExpressibleByArgument {}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import AudioIO
+import FileIO
+import Foundation
+import WaveNet
+
+/// Where the shipped model lives: Checkpoints/default.safetensors in the working folder, or in the
+/// package that holds this binary (.build/<config>/wavenet).
+func defaultCheckpointPath() -> String {
+    let relative = "Checkpoints/default.safetensors"
+    if FileManager.default.fileExists(atPath: relative) { return relative }
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var folder = binary.deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = folder.appendingPathComponent(relative).path
+        if FileManager.default.fileExists(atPath: candidate) { return candidate }
+        folder = folder.deletingLastPathComponent()
+    }
+    return relative
+}
+
+/// The options `generate` and `play` share: which model, which class, how to sample, the prime.
+struct SamplingOptions: ParsableArguments {
+    @Option(help: "The model (default: the shipped Checkpoints/default.safetensors).") var checkpoint: String?
+    @Option(help: "Seconds of audio to generate per stream.") var seconds: Double?
+    @Option(help: "Sampling temperature: 1 samples the model's distribution, 0 always takes the likeliest class.")
+    var temperature: Float = 1.0
+    @Option(help: "Random seed: the same seed and options give the same audio.") var seed: UInt64 = 1
+    @Option(help: "Audio to continue from (any format; resampled, mixed to mono).") var prime: String?
+    @Option(help: "Class name(s) of a conditioned model, one, or one per stream separated by commas.") var `class`: String?
+    @Option(help: "Class id(s) of a conditioned model, instead of --class.") var classId: String?
+
+    func validateSampling() throws {
+        if let seconds, !(seconds > 0 && seconds.isFinite) { throw UsageError("--seconds must be positive") }
+        guard temperature >= 0, temperature.isFinite else { throw UsageError("--temperature must be 0 or more") }
+        if `class` != nil && classId != nil { throw UsageError("give --class or --class-id, not both") }
+    }
+
+    var checkpointPath: String { checkpoint ?? defaultCheckpointPath() }
+}
+
+/// A loaded model ready to generate: generator, prime audio, classes.
+struct GenerationSetup {
+    let checkpoint: Checkpoint
+    let generator: Generator
+    let muLaw: MuLaw
+    /// The prime's samples at the model's rate (empty without a prime).
+    let primeSamples: [Float]
+    let classNames: [String]?
+
+    var sampleRate: Int { checkpoint.config.sampleRate }
+
+    init(_ options: SamplingOptions, streams: Int, threads: Int) throws {
+        let path = options.checkpointPath
+        checkpoint = try Checkpoint.load(path, withOptimizer: false)
+        let config = checkpoint.config
+        let classes = try Self.resolveClasses(options, config: config, streams: streams, path: path)
+        classNames = classes.map { $0.map { config.classNames![$0] } }
+        muLaw = MuLaw(classes: config.quantizationChannels)
+        generator = Generator(parameters: checkpoint.parameters, streams: streams, classes: classes,
+                              temperature: options.temperature, seed: options.seed, threads: threads)
+        if let prime = options.prime {
+            let audio = try AudioFile.readMono(prime, sampleRate: config.sampleRate)
+            audio.warnings.forEach(printWarning)
+            primeSamples = audio.samples
+            generator.prime(muLaw.encode(audio.samples))
+        } else {
+            primeSamples = []
+        }
+    }
+
+    static func resolveClasses(_ options: SamplingOptions, config: ModelConfig, streams: Int, path: String) throws -> [Int]? {
+        let requested = options.class ?? options.classId
+        guard let names = config.classNames else {
+            if requested != nil { throw FileError(path, "this model is not conditioned; --class and --class-id do not apply") }
+            return nil
+        }
+        guard let requested else {
+            throw FileError(path, "this model is conditioned; choose one of its classes with --class: \(names.joined(separator: ", "))")
+        }
+        let parts = requested.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        var ids: [Int] = []
+        for part in parts {
+            if options.classId != nil {
+                guard let id = Int(part), names.indices.contains(id) else {
+                    throw FileError(path, "no class id \(part); ids are 0...\(names.count - 1)")
+                }
+                ids.append(id)
+            } else {
+                guard let id = names.firstIndex(of: part) else {
+                    throw FileError(path, "no class named \"\(part)\"; classes: \(names.joined(separator: ", "))")
+                }
+                ids.append(id)
+            }
+        }
+        if ids.count == 1 { return [Int](repeating: ids[0], count: streams) }
+        guard ids.count == streams else {
+            throw UsageError("\(ids.count) classes given for \(streams) streams; give one class or one per stream (--count)")
+        }
+        return ids
+    }
+}
