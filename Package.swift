@@ -23,7 +23,9 @@ let package = Package(
         // One-line file errors and atomic writes, shared by the two libraries below.
         .target(name: "FileIO"),
         // The model: no audio files, no devices, no audio libraries (checkpoints are its only files).
-        .target(name: "WaveNet", dependencies: ["COpenBLAS", "FileIO"]),
+        .target(name: "WaveNet", dependencies: ["COpenBLAS", "CKernels", "FileIO"]),
+        // Hand-written AVX2/FMA kernels for one-stream generation, chosen at run time.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Audio files, folders, resampling, mu-law, ALSA playback.
         .target(name: "AudioIO", dependencies: ["CSndFile", "CALSA", "CSampleRate", "FileIO"]),
 

@@ -113,15 +113,19 @@ final class GeneratorTests: XCTestCase {
 
     func testSmallMatmulAgainstReference() {
         var rng = SplitMix64(seed: 61)
-        for (K, M, N) in [(1, 64, 64), (1, 32, 160), (1, 7, 37), (1, 128, 256), (4, 32, 160), (16, 64, 64)] {
+        for (K, M, N) in [(1, 64, 64), (1, 32, 160), (1, 7, 37), (1, 128, 256), (1, 5, 200), (1, 3, 72), (4, 32, 160), (16, 64, 64)] {
             let x = (0..<K * M).map { _ in rng.nextUnitFloat() - 0.5 }
             let Wt = (0..<M * N).map { _ in rng.nextUnitFloat() - 0.5 }
             let y0 = (0..<K * N).map { _ in rng.nextUnitFloat() - 0.5 }
             for accumulate in [false, true] {
-                var fast = y0, naive = y0
+                var fast = y0, naive = y0, swift = y0
                 SmallMatmul.multiply(K, M, N, x, M, Wt, &fast, N, accumulate: accumulate)
                 Matmul.reference(transposeA: false, transposeB: false, K, N, M, x, M, Wt, N, &naive, N, beta: accumulate ? 1 : 0)
                 assertClose(fast, naive, relative: 1e-5, absolute: 1e-5, "K=\(K) M=\(M) N=\(N)")
+                if K == 1 {
+                    SmallMatmul.vectorTimesMatrix(M, N, x, Wt, &swift, accumulate: accumulate)
+                    assertClose(swift, naive, relative: 1e-5, absolute: 1e-5, "Swift SIMD M=\(M) N=\(N)")
+                }
             }
         }
     }

@@ -33,7 +33,7 @@ public func exp8(_ x: Float8) -> Float8 {
     p = p * r + 0.5
     p = p * r + 1
     p = p * r + 1
-    let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: Int32.self)
+    let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- Int32(bitPattern: magic.bitPattern)
     let scale = unsafeBitCast((integer &+ 127) &<< 23, to: Float8.self)
     return p * scale
 }

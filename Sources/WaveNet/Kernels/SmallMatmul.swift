@@ -1,20 +1,24 @@
+import CKernels
+
 /// Products for generation: a few rows times a weight matrix stored input-major (`Wt[in][out]`),
 /// so one input value scales one contiguous weight row. For one row, a SIMD kernel that keeps
 /// 32 outputs in registers beats sgemm, whose call overhead dominates at these sizes (FIELD_NOTES);
-/// for several rows, sgemm reuses each weight across the rows.
+/// for several rows, sgemm reuses each weight across the rows. The one-row kernel is C with
+/// AVX2/FMA (Swift's SIMD types compile to SSE2 for baseline x86-64); `vectorTimesMatrix` below is
+/// the portable Swift version, kept as its reference.
 public enum SmallMatmul {
     /// y[K][N] = x[K][M] · Wt[M][N] (+ y when `accumulate`).
     @inline(__always)
     public static func multiply(_ K: Int, _ M: Int, _ N: Int, _ x: UnsafePointer<Float>, _ ldx: Int,
                                 _ Wt: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ ldy: Int, accumulate: Bool) {
         if K == 1 {
-            vectorTimesMatrix(M, N, x, Wt, y, accumulate: accumulate)
+            wavenet_vector_times_matrix(Int32(M), Int32(N), x, Wt, y, accumulate ? 1 : 0)
         } else {
             Matmul.nn(K, N, M, x, ldx, Wt, N, y, ldy, beta: accumulate ? 1 : 0)
         }
     }
 
-    /// y[N] = x[M] · Wt[M][N] (+ y), 32 outputs at a time held in four SIMD8 accumulators.
+    /// y[N] = x[M] · Wt[M][N] (+ y), 32 outputs at a time held in four SIMD8 accumulators (Swift reference).
     @inline(__always)
     public static func vectorTimesMatrix(_ M: Int, _ N: Int, _ x: UnsafePointer<Float>, _ Wt: UnsafePointer<Float>,
                                          _ y: UnsafeMutablePointer<Float>, accumulate: Bool) {
