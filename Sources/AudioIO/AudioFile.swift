@@ -87,6 +87,12 @@ public enum AudioFile {
         return audio
     }
 
+    /// Reads a file with its channels kept, interleaved.
+    public static func readInterleaved(_ path: String) throws -> (samples: [Float], channels: Int, sampleRate: Int, warnings: [String]) {
+        let (interleaved, info, warnings) = try readInterleaved(path)
+        return (interleaved, Int(info.channels), Int(info.samplerate), warnings)
+    }
+
     /// Format, rate, channels, length and levels of a file.
     public static func info(_ path: String) throws -> AudioFileInfo {
         let (interleaved, sfInfo, warnings) = try readInterleaved(path)
@@ -105,22 +111,27 @@ public enum AudioFile {
             peak: peak, peakDB: decibels(peak), rms: rms, rmsDB: decibels(rms), warnings: warnings)
     }
 
-    /// Writes mono samples as a WAV file, atomically: a temporary file in the same folder,
-    /// synced, then renamed over `path`. On any failure nothing is left at `path`.
-    public static func writeWAV(_ samples: [Float], sampleRate: Int, to path: String, encoding: WAVEncoding = .pcm16) throws {
+    /// Writes samples (interleaved when `channels` > 1) as a WAV file, atomically: a temporary file
+    /// in the same folder, synced, then renamed over `path`. On any failure nothing is left at `path`.
+    public static func writeWAV(_ samples: [Float], sampleRate: Int, channels: Int = 1, to path: String,
+                                encoding: WAVEncoding = .pcm16) throws {
+        guard channels >= 1, samples.count % channels == 0 else {
+            throw FileError(path, "cannot write: \(samples.count) samples do not make whole frames of \(channels) channels")
+        }
         try SampleRate.validate(sampleRate, what: path)
         try AtomicFile.write(to: path) { tempPath in
             var info = SF_INFO()
             info.samplerate = Int32(sampleRate)
-            info.channels = 1
+            info.channels = Int32(channels)
             info.format = Int32(SF_FORMAT_WAV) | encoding.sndfileSubtype
             guard let file = sf_open(tempPath, Int32(SFM_WRITE), &info) else {
                 throw FileError(path, "cannot write: \(String(cString: sf_strerror(nil)))")
             }
             // Clip instead of wrapping around when float samples exceed full scale in integer files.
             sf_command(file, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
-            let written = samples.withUnsafeBufferPointer { sf_writef_float(file, $0.baseAddress, sf_count_t($0.count)) }
-            let writeError = written == samples.count ? nil : String(cString: sf_strerror(file))
+            let frames = samples.count / channels
+            let written = samples.withUnsafeBufferPointer { sf_writef_float(file, $0.baseAddress, sf_count_t(frames)) }
+            let writeError = written == frames ? nil : String(cString: sf_strerror(file))
             sf_write_sync(file)
             let closeStatus = sf_close(file)
             if let writeError { throw FileError(path, "cannot write: \(writeError)") }

@@ -48,3 +48,57 @@ public enum Resampler {
         return output
     }
 }
+
+/// Sample-rate conversion of a stream, block by block, with libsamplerate's state in between.
+public final class StreamingResampler {
+    private let state: OpaquePointer
+    public let ratio: Double
+    public let channels: Int
+    private var output: [Float] = []
+
+    public init(from sourceRate: Int, to targetRate: Int, channels: Int = 1, quality: Resampler.Quality = .sincMedium) throws {
+        try SampleRate.validate(sourceRate, what: "resampler")
+        try SampleRate.validate(targetRate, what: "resampler")
+        var error: Int32 = 0
+        guard let state = src_new(quality.converter, Int32(channels), &error) else {
+            throw FileError("resampler", "cannot start: \(String(cString: src_strerror(error)))")
+        }
+        self.state = state
+        self.channels = channels
+        ratio = Double(targetRate) / Double(sourceRate)
+    }
+
+    deinit { src_delete(state) }
+
+    /// Converts the next block of interleaved frames; with `end`, also flushes what the filter holds.
+    public func process(_ input: UnsafeBufferPointer<Float>, end: Bool = false) throws -> [Float] {
+        let inFrames = input.count / channels
+        var empty: Float = 0
+        var result: [Float] = []
+        var consumed = 0
+        while true {
+            let capacity = Int(Double(inFrames - consumed) * ratio) + 256
+            if output.count < capacity * channels { output = [Float](repeating: 0, count: capacity * channels) }
+            var data = SRC_DATA()
+            let status: Int32 = output.withUnsafeMutableBufferPointer { out in
+                withUnsafePointer(to: &empty) { nothing in
+                    // libsamplerate refuses a null input pointer, even for zero frames.
+                    data.data_in = input.baseAddress.map { UnsafePointer($0 + consumed * channels) } ?? nothing
+                    data.input_frames = inFrames - consumed
+                    data.data_out = out.baseAddress
+                    data.output_frames = capacity
+                    data.end_of_input = end ? 1 : 0
+                    data.src_ratio = ratio
+                    return src_process(state, &data)
+                }
+            }
+            guard status == 0 else { throw FileError("resampler", String(cString: src_strerror(status))) }
+            consumed += data.input_frames_used
+            result += output.prefix(data.output_frames_gen * channels)
+            // Done once all input is used and, at the end of the stream, the filter is empty.
+            if consumed >= inFrames && (!end || data.output_frames_gen == 0) { break }
+            if data.input_frames_used == 0 && data.output_frames_gen == 0 { break }
+        }
+        return result
+    }
+}

@@ -16,6 +16,9 @@ struct Generate: ParsableCommand {
     @Option(help: "WAV sample format: pcm16 or float.") var format: WAVEncoding = .pcm16
     @Option(help: "CPU threads.") var threads = 1
     @Flag(help: "Leave the prime out of the written file.") var noPrimeInOutput = false
+    @Flag(help: "Also play the audio through ALSA while it is generated.") var play = false
+    @Option(help: "ALSA device for --play.") var device = "default"
+    @Option(help: "Seconds to buffer before playing with --play (default: from the measured speed).") var prebuffer: Double?
 
     func validate() throws {
         try sampling.validateSampling()
@@ -23,6 +26,7 @@ struct Generate: ParsableCommand {
         if samples != nil && sampling.seconds != nil { throw UsageError("give --seconds or --samples, not both") }
         guard (1...4096).contains(count) else { throw UsageError("--count must be 1...4096") }
         guard (1...256).contains(threads) else { throw UsageError("--threads must be 1...256") }
+        if play && count > 1 { throw UsageError("--play plays one stream; use it with --count 1") }
     }
 
     var outputPaths: [String] {
@@ -38,7 +42,9 @@ struct Generate: ParsableCommand {
         let setup = try GenerationSetup(sampling, streams: count, threads: threads)
         let rate = setup.sampleRate
         let total = samples ?? Int(((sampling.seconds ?? 4) * Double(rate)).rounded())
-        let classes = try generate(setup, total: total)
+        let classes = play
+            ? [try LiveGeneration(setup: setup, device: device, formats: [.float, .s16], prebufferSeconds: prebuffer).run(total: total)]
+            : try generate(setup, total: total)
         let prefix = noPrimeInOutput ? [] : setup.primeSamples
         for (path, stream) in zip(outputPaths, classes) {
             try AudioFile.writeWAV(prefix + setup.muLaw.decode(stream), sampleRate: rate, to: path, encoding: format)

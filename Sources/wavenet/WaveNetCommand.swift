@@ -6,5 +6,5 @@ struct WaveNetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wavenet",
         abstract: "Train WaveNet models on your audio, generate new audio, and hear it live.",
-        subcommands: [Train.self, Generate.self, Eval.self, Info.self, Bench.self])
+        subcommands: [Train.self, Generate.self, Play.self, Eval.self, Info.self, Bench.self])
 }

@@ -6,7 +6,7 @@ final class InfoCommandTests: XCTestCase {
     func testEverySubcommandHasHelp() throws {
         let top = try runWavenet(["--help"])
         XCTAssertEqual(top.status, 0)
-        let subcommands = ["train", "generate", "eval", "info", "bench"]
+        let subcommands = ["train", "generate", "play", "eval", "info", "bench"]
         for name in subcommands {
             XCTAssertTrue(top.stdout.contains(name), "top-level help lacks \(name)")
             let help = try runWavenet([name, "--help"])

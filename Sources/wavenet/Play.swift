@@ -1,0 +1,82 @@
+import ArgumentParser
+import AudioIO
+import FileIO
+import Foundation
+import WaveNet
+
+struct Play: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Play an audio file through ALSA, or generate from a model and play while generating.",
+        discussion: """
+            wavenet play FILE plays any file libsndfile reads at its own rate (resampled if the device refuses it).
+            wavenet play [--checkpoint FILE] generates and plays at once: it starts within about half a second when \
+            generation is faster than real time, and otherwise buffers enough first to play without gaps.
+            --device takes any ALSA PCM name: default, hw:1,0, plughw:..., or file:'/path/x.raw',raw to write the frames to a file.
+            """)
+
+    @Argument(help: "An audio file to play (omit to generate from a model).") var file: String?
+    @OptionGroup var sampling: SamplingOptions
+    @Option(help: "ALSA PCM device name.") var device = "default"
+    @Option(help: "Seconds of audio to buffer before playing live generation (default: from the measured speed).")
+    var prebuffer: Double?
+    @Option(help: "ALSA sample format: auto (float, else 16-bit), float or s16.") var pcmFormat: PCMFormatChoice = .auto
+    @Option(help: "CPU threads for generation.") var threads = 1
+    @Flag(help: "List the ALSA PCM devices and exit.") var listDevices = false
+
+    func validate() throws {
+        try sampling.validateSampling()
+        if let prebuffer, !(prebuffer >= 0 && prebuffer.isFinite) { throw UsageError("--prebuffer must be 0 or more seconds") }
+        if file != nil && (sampling.checkpoint != nil || sampling.prime != nil) {
+            throw UsageError("give an audio file to play, or --checkpoint to generate, not both")
+        }
+    }
+
+    func run() throws {
+        if listDevices {
+            for device in PCMOutput.devices() { print("\(device.name)\t\(device.description)") }
+            return
+        }
+        if let file {
+            try playFile(file)
+            return
+        }
+        let setup = try GenerationSetup(sampling, streams: 1, threads: threads)
+        let total = Int(((sampling.seconds ?? 10) * Double(setup.sampleRate)).rounded())
+        _ = try LiveGeneration(setup: setup, device: device, formats: pcmFormat.formats, prebufferSeconds: prebuffer).run(total: total)
+    }
+
+    func playFile(_ path: String) throws {
+        let audio = try AudioFile.readInterleaved(path)
+        audio.warnings.forEach(printWarning)
+        var channels = audio.channels
+        var samples = audio.samples
+        let output: PCMOutput
+        do {
+            output = try PCMOutput(device: device, sampleRate: audio.sampleRate, channels: channels, formats: pcmFormat.formats)
+        } catch let error as FileError where channels > 1 && error.problem.contains("channel") {
+            // The device takes mono only: mix down.
+            output = try PCMOutput(device: device, sampleRate: audio.sampleRate, channels: 1, formats: pcmFormat.formats)
+            samples = try AudioFile.readMono(path).samples
+            channels = 1
+        }
+        if output.sampleRate != audio.sampleRate {
+            printStatus("\(device) plays at \(output.sampleRate) Hz, not \(audio.sampleRate) Hz; resampling")
+        }
+        installStopHandlers()
+        let ring = SampleRing(capacity: audio.sampleRate * channels)
+        let playback = LivePlayback(output: output, ring: ring, sourceRate: audio.sampleRate, prebuffer: 0)
+        playback.start()
+        let chunk = max(1, audio.sampleRate / 10) * channels
+        var offset = 0
+        samples.withUnsafeBufferPointer { all in
+            while offset < all.count && stopRequested == 0 && !ring.isCancelled {
+                let end = min(offset + chunk, all.count)
+                ring.write(UnsafeBufferPointer(rebasing: all[offset..<end]))
+                offset = end
+            }
+        }
+        if stopRequested != 0 { ring.cancel() } else { ring.finish() }
+        try playback.wait()
+        if output.underruns > 0 { printStatus("\(device): \(output.underruns) underrun(s) during playback") }
+    }
+}

@@ -1,0 +1,78 @@
+import AudioIO
+import Foundation
+import WaveNet
+import XCTest
+
+final class PlayCommandTests: XCTestCase {
+    func rawFloats(_ path: String) throws -> [Float] {
+        try Data(contentsOf: URL(fileURLWithPath: path)).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    }
+
+    func makeCheckpoint(_ folder: String) throws -> String {
+        let config = ModelConfig(sampleRate: 8000, quantizationChannels: 64, residualChannels: 8, dilationChannels: 8, skipChannels: 16,
+                                 dilations: [1, 2, 4, 8, 16])
+        let p = try Parameters(config: config)
+        p.initialize(seed: 3)
+        try Checkpoint(parameters: p).save(to: folder + "/model.safetensors")
+        return folder + "/model.safetensors"
+    }
+
+    func testPlayingAFileWritesItsFrames() throws {
+        let folder = makeTemporaryFolder(self)
+        let left = (0..<2205).map { Float(0.5 * sin(Double($0) * 0.1)) }
+        try AudioFile.writeWAV(left, sampleRate: 22050, to: folder + "/mono.wav", encoding: .float)
+        let result = try runWavenet(["play", folder + "/mono.wav", "--device", "file:'\(folder)/mono.raw',raw"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(try rawFloats(folder + "/mono.raw"), left)
+        let s16 = try runWavenet(["play", folder + "/mono.wav", "--device", "file:'\(folder)/mono16.raw',raw", "--pcm-format", "s16"])
+        XCTAssertEqual(s16.status, 0, s16.stderr)
+        let shorts = try Data(contentsOf: URL(fileURLWithPath: folder + "/mono16.raw")).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+        XCTAssertEqual(shorts, left.map(PCMOutput.s16))
+    }
+
+    func testStereoFileIsPlayedInterleaved() throws {
+        let folder = makeTemporaryFolder(self)
+        // Stereo at 22.05 kHz: two channels at the file's own rate, frames interleaved.
+        let left = (0..<3000).map { Float(0.5 * sin(Double($0) * 0.05)) }
+        let interleaved = left.flatMap { [$0, -$0 / 2] }
+        try AudioFile.writeWAV(interleaved, sampleRate: 22050, channels: 2, to: folder + "/stereo.wav", encoding: .float)
+        XCTAssertEqual(try AudioFile.info(folder + "/stereo.wav").channels, 2)
+        let result = try runWavenet(["play", folder + "/stereo.wav", "--device", "file:'\(folder)/p.raw',raw"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(try rawFloats(folder + "/p.raw"), interleaved)
+    }
+
+    func testLivePlaybackGivesTheSamplesGenerateWrites() throws {
+        let folder = makeTemporaryFolder(self)
+        let model = try makeCheckpoint(folder)
+        let live = try runWavenet(["play", "--checkpoint", model, "--seconds", "0.5", "--seed", "9", "--temperature", "0.8",
+                                   "--device", "file:'\(folder)/live.raw',raw"])
+        XCTAssertEqual(live.status, 0, live.stderr)
+        XCTAssertEqual(try runWavenet(["generate", "--checkpoint", model, "--seconds", "0.5", "--seed", "9", "--temperature", "0.8",
+                                       "--out", folder + "/gen.wav", "--format", "float"]).status, 0)
+        let generated = try AudioFile.readMono(folder + "/gen.wav").samples
+        XCTAssertEqual(generated.count, 4000)
+        XCTAssertEqual(try rawFloats(folder + "/live.raw"), generated)
+        // generate --play writes the file and plays the same samples.
+        let both = try runWavenet(["generate", "--checkpoint", model, "--seconds", "0.5", "--seed", "9", "--temperature", "0.8",
+                                   "--out", folder + "/both.wav", "--format", "float", "--play", "--device", "file:'\(folder)/both.raw',raw"])
+        XCTAssertEqual(both.status, 0, both.stderr)
+        XCTAssertEqual(try AudioFile.readMono(folder + "/both.wav").samples, generated)
+        XCTAssertEqual(try rawFloats(folder + "/both.raw"), generated)
+    }
+
+    func testNoSoundCardIsOneLineNamingTheDevice() throws {
+        let folder = makeTemporaryFolder(self)
+        let model = try makeCheckpoint(folder)
+        for arguments in [["play", packageRoot + "/Samples/piano-01.flac"], ["play", "--checkpoint", model, "--seconds", "0.1"]] {
+            let result = try runWavenet(arguments)
+            assertRefusal(result, path: "ALSA device default", problem: "cannot open for playback")
+            XCTAssertTrue(result.stderr.contains("--device"), result.stderr)
+            XCTAssertFalse(result.stderr.contains("ALSA lib"), "ALSA's own messages leak: \(result.stderr)")
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+        }
+        let listed = try runWavenet(["play", "--list-devices"])
+        XCTAssertEqual(listed.status, 0)
+        XCTAssertTrue(listed.stdout.hasPrefix("null"), listed.stdout)
+    }
+}
