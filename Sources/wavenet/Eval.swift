@@ -38,7 +38,7 @@ struct Eval: ParsableCommand {
         for (item, figure) in zip(corpus.items, result.perItem) {
             print(String(format: "%8.4f bits/sample  %9d samples  %@", figure.bitsPerSample, figure.samples, item.name))
         }
-        print(String(format: "%8.4f bits/sample  %9d samples  all files (%.4f nats/sample)",
-                     result.total.bitsPerSample, result.total.samples, result.total.natsPerSample))
+        print(String(format: "%8.4f bits/sample  %9d samples  all files (%.4f nats/sample; unigram baseline %.4f bits/sample)",
+                     result.total.bitsPerSample, result.total.samples, result.total.natsPerSample, result.total.unigramBitsPerSample))
     }
 }

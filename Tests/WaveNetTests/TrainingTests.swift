@@ -140,5 +140,9 @@ final class TrainingTests: XCTestCase {
             XCTAssertEqual(result.total.bitsPerSample, total / Double(count) / log(2), accuracy: 1e-5)
             XCTAssertEqual(result.perItem.map(\.natsPerSample)[1], perItem[1], accuracy: 1e-5)
         }
+        // Unigram baseline: entropy of the target histogram.
+        XCTAssertEqual(Evaluator.Result.unigramBits([[9, 1, 1, 2, 2]], classes: 4), 1, accuracy: 1e-12)
+        // Targets 3, 3 and 3, 1, 2, 0: probabilities 1/2, 1/6, 1/6, 1/6.
+        XCTAssertEqual(Evaluator.Result.unigramBits([[0, 3, 3], [5, 3, 1, 2, 0]], classes: 4), 0.5 + 0.5 * log2(6.0), accuracy: 1e-12)
     }
 }

@@ -10,21 +10,26 @@ public final class Evaluator {
     public struct Result: Codable, Sendable, Equatable {
         public var natsPerSample: Double
         public var samples: Int
+        /// Entropy of the targets' class histogram: what a model that ignores context would score.
+        public var unigramBitsPerSample: Double
         public var bitsPerSample: Double { natsPerSample / log(2) }
 
         enum CodingKeys: String, CodingKey {
             case natsPerSample = "nats_per_sample", samples, bitsPerSample = "bits_per_sample"
+            case unigramBitsPerSample = "unigram_bits_per_sample"
         }
 
-        public init(natsPerSample: Double, samples: Int) {
+        public init(natsPerSample: Double, samples: Int, unigramBitsPerSample: Double) {
             self.natsPerSample = natsPerSample
             self.samples = samples
+            self.unigramBitsPerSample = unigramBitsPerSample
         }
 
         public init(from decoder: Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             natsPerSample = try container.decode(Double.self, forKey: .natsPerSample)
             samples = try container.decode(Int.self, forKey: .samples)
+            unigramBitsPerSample = try container.decode(Double.self, forKey: .unigramBitsPerSample)
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -32,16 +37,33 @@ public final class Evaluator {
             try container.encode(natsPerSample, forKey: .natsPerSample)
             try container.encode(bitsPerSample, forKey: .bitsPerSample)
             try container.encode(samples, forKey: .samples)
+            try container.encode(unigramBitsPerSample, forKey: .unigramBitsPerSample)
+        }
+
+        /// Entropy in bits of the histogram of every class but the first of each sequence.
+        public static func unigramBits(_ sequences: [[Int32]], classes: Int) -> Double {
+            var counts = [Int](repeating: 0, count: classes)
+            var total = 0
+            for sequence in sequences {
+                for c in sequence.dropFirst() { counts[Int(c)] += 1 }
+                total += max(sequence.count - 1, 0)
+            }
+            guard total > 0 else { return 0 }
+            return counts.reduce(0.0) { sum, n in
+                n == 0 ? sum : sum - Double(n) / Double(total) * log2(Double(n) / Double(total))
+            }
         }
     }
 
     let engine: GradientEngine
+    let classes: Int
     let chunk: Int
     let batchSize: Int
     let context: Int
 
     public init(parameters: Parameters, threads: Int, chunk: Int = 8000) {
         self.chunk = chunk
+        classes = parameters.config.quantizationChannels
         context = parameters.config.receptiveField - 1
         batchSize = max(threads, 1) * 2
         engine = GradientEngine(parameters: parameters, threads: threads, batch: batchSize,
@@ -68,8 +90,13 @@ public final class Evaluator {
             for (chunkLoss, entry) in zip(engine.sequenceLosses(batch), group) { sums[entry.item] += chunkLoss }
         }
         let counts = items.map { max($0.classes.count - 1, 0) }
-        let perItem = zip(sums, counts).map { Result(natsPerSample: $1 > 0 ? $0 / Double($1) : 0, samples: $1) }
+        let perItem = items.indices.map { i in
+            Result(natsPerSample: counts[i] > 0 ? sums[i] / Double(counts[i]) : 0, samples: counts[i],
+                   unigramBitsPerSample: Result.unigramBits([items[i].classes], classes: classes))
+        }
         let totalCount = counts.reduce(0, +)
-        return (Result(natsPerSample: totalCount > 0 ? sums.reduce(0, +) / Double(totalCount) : 0, samples: totalCount), perItem)
+        let total = Result(natsPerSample: totalCount > 0 ? sums.reduce(0, +) / Double(totalCount) : 0, samples: totalCount,
+                           unigramBitsPerSample: Result.unigramBits(items.map(\.classes), classes: classes))
+        return (total, perItem)
     }
 }
