@@ -15,6 +15,7 @@ struct Eval: ParsableCommand {
 
     @Option(help: "The model.") var checkpoint: String
     @Argument(help: "Audio files or folders (searched recursively).") var paths: [String]
+    @Option(help: "With a conditioned model: the class to evaluate the files under.") var `class`: String?
     @Option(help: "CPU threads.") var threads = 2
     @Flag(help: "Print one JSON object.") var json = false
 
@@ -28,8 +29,11 @@ struct Eval: ParsableCommand {
         let config = model.config
         let scan = try AudioFolder.expand(paths)
         scan.warnings.forEach(printWarning)
+        var options = try SamplingOptions.parse([])
+        options.class = `class`
+        let classID = try GenerationSetup.resolveClasses(options, config: config, streams: 1, path: checkpoint)?.first
         let corpus = try CorpusLoader.load(scan.files, sampleRate: config.sampleRate, quantization: config.quantizationChannels,
-                                           silenceThresholdDB: nil)
+                                           silenceThresholdDB: nil, classID: classID)
         let result = Evaluator(parameters: model.parameters, threads: threads).evaluate(corpus.items)
         if json {
             printJSON(result.total)

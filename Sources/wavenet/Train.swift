@@ -31,6 +31,9 @@ struct Train: ParsableCommand {
     @Option(help: "Trim leading/trailing audio quieter than this many dBFS, or 'off' (default -50).")
     var silenceThreshold: SilenceThreshold?
     @Option(help: "Append one JSON object per step to this file.") var log: String?
+    @Flag(help: "Global conditioning: every immediate sub-folder of the data folder is a class named after it.")
+    var conditioned = false
+    @Option(help: "Size G of the class embedding with --conditioned (default 16).") var condChannels: Int?
     @OptionGroup(title: "Architecture (new models only)") var architecture: ArchitectureOptions
 
     func validate() throws {
@@ -42,6 +45,8 @@ struct Train: ParsableCommand {
         if let learningRate, !(learningRate > 0 && learningRate < 10) { throw UsageError("--learning-rate must be in (0, 10)") }
         if let gradientClip, !(gradientClip > 0) { throw UsageError("--gradient-clip must be positive") }
         if let validationFraction, !(0..<1).contains(validationFraction) { throw UsageError("--validation-fraction must be in [0, 1)") }
+        if condChannels != nil && !conditioned { throw UsageError("--cond-channels goes with --conditioned") }
+        if let condChannels, !(1...4096).contains(condChannels) { throw UsageError("--cond-channels must be 1...4096") }
     }
 
     func run() throws {
@@ -66,11 +71,19 @@ struct Train: ParsableCommand {
                 }
             }
             if let stored = TrainingSettings.decode(start.trainingJSON) { settings = stored }
+            if conditioned && !start.config.isConditioned {
+                throw FileError(checkpoint, "--conditioned: this checkpoint was trained without conditioning")
+            }
+            if condChannels != nil && condChannels != start.config.condChannels {
+                throw FileError(checkpoint, "--resume: the checkpoint has \(start.config.condChannels ?? 0) conditioning channels")
+            }
         } else {
             if exists && !overwrite {
                 throw FileError(checkpoint, "already exists; pass --resume to continue training it or --overwrite to start a new model")
             }
-            let parameters = try Parameters(config: try architecture.config())
+            let classNames = conditioned ? try ClassFolders.names(dataFolder) : nil
+            let config = try architecture.config(condChannels: conditioned ? (condChannels ?? 16) : nil, classNames: classNames)
+            let parameters = try Parameters(config: config)
             parameters.initialize(seed: seed ?? settings.seed)
             start = Checkpoint(parameters: parameters)
         }
@@ -86,10 +99,30 @@ struct Train: ParsableCommand {
         let config = start.config
 
         // Data: every file once, at start-up.
-        let scan = try AudioFolder.scan(dataFolder)
-        scan.warnings.forEach(printWarning)
-        let corpus = try CorpusLoader.load(scan.files, sampleRate: config.sampleRate, quantization: config.quantizationChannels,
+        let corpus: Corpus
+        if let names = config.classNames {
+            let found = try ClassFolders.names(dataFolder)
+            guard found == names else {
+                throw FileError(dataFolder, "the class folders (\(found.joined(separator: ", "))) differ from the checkpoint's classes (\(names.joined(separator: ", ")))")
+            }
+            var items: [Corpus.Item] = []
+            for (id, name) in names.enumerated() {
+                let scan = try AudioFolder.scan(dataFolder + "/" + name)
+                scan.warnings.forEach(printWarning)
+                let loaded = try CorpusLoader.load(scan.files, sampleRate: config.sampleRate, quantization: config.quantizationChannels,
+                                                   silenceThresholdDB: settings.silenceThresholdDB, classID: id)
+                guard !loaded.items.isEmpty else {
+                    throw FileError(dataFolder + "/" + name, "all audio of class \(name) is silent below \(settings.silenceThresholdDB ?? 0) dBFS")
+                }
+                items += loaded.items
+            }
+            corpus = Corpus(items)
+        } else {
+            let scan = try AudioFolder.scan(dataFolder)
+            scan.warnings.forEach(printWarning)
+            corpus = try CorpusLoader.load(scan.files, sampleRate: config.sampleRate, quantization: config.quantizationChannels,
                                            silenceThresholdDB: settings.silenceThresholdDB)
+        }
         guard !corpus.items.isEmpty else {
             throw FileError(dataFolder, "all audio is silent below \(settings.silenceThresholdDB ?? 0) dBFS; lower --silence-threshold or pass 'off'")
         }
@@ -103,6 +136,9 @@ struct Train: ParsableCommand {
             throw FileError(dataFolder, error.description)
         }
         for name in trainer.skippedTrainingItems { printWarning("warning: \(name) is shorter than one training window; not trained on") }
+        if let names = config.classNames, let missing = trainer.classesWithoutWindows.sorted().first {
+            throw FileError(dataFolder + "/" + names[missing], "class \(names[missing]) has no training file long enough for one window; use a shorter --segment")
+        }
         let seconds = Double(training.sampleCount) / Double(config.sampleRate)
         printStatus("training on \(training.items.count) files (\(formatDuration(seconds)) of audio), validating on \(validation.items.count); "
                     + "receptive field \(config.receptiveField) samples (\(String(format: "%.1f", 1000 * Double(config.receptiveField) / Double(config.sampleRate))) ms), "
@@ -146,6 +182,8 @@ struct TrainingRun {
         let started = monotonicSeconds()
         var lastLoss = Double.nan
         var lastValidation: Double?
+        var lastValidationByClass: [String: Double] = [:]
+        let classNames = trainer.parameters.config.classNames ?? []
         var saved = trainer.step
 
         while trainer.step < last && stopRequested == 0 {
@@ -159,14 +197,21 @@ struct TrainingRun {
             let now = monotonicSeconds()
             let rate = Double(trainer.samplesPerStep) / (now - stepStart)
             var validationBits: Double?
+            var validationByClass: [String: Double] = [:]
             if trainer.step % validateEvery == 0 || trainer.step == last, let result = trainer.validate() {
                 validationBits = result.total.bitsPerSample
                 lastValidation = validationBits
+                for (id, figure) in result.perClass { validationByClass[classNames[id]] = figure.bitsPerSample }
+                lastValidationByClass = validationByClass
             }
             if let log {
                 var entry: [String: Any] = ["step": trainer.step, "loss_nats": lastLoss, "bits_per_sample": lastLoss / ln2,
                                             "samples_per_second": rate, "elapsed_seconds": now - started]
                 if let validationBits { entry["validation_bits_per_sample"] = validationBits }
+                if !trainer.lastClassLosses.isEmpty {
+                    entry["bits_per_sample_by_class"] = Dictionary(uniqueKeysWithValues: trainer.lastClassLosses.map { (classNames[$0.key], $0.value / ln2) })
+                }
+                if !validationByClass.isEmpty { entry["validation_bits_per_sample_by_class"] = validationByClass }
                 let line = try JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys])
                 log.write(line + Data("\n".utf8))
             }
@@ -193,8 +238,37 @@ struct TrainingRun {
             summary += String(format: " (%.0f samples/s); final loss %.4f nats, %.3f bits/sample", Double(ran * trainer.samplesPerStep) / elapsed, lastLoss, lastLoss / ln2)
         }
         if let lastValidation { summary += String(format: "; validation %.3f bits/sample", lastValidation) }
+        if !lastValidationByClass.isEmpty {
+            summary += " (" + lastValidationByClass.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", ") + ")"
+        }
         printStatus(summary + "; saved \(checkpoint) at step \(trainer.step)")
     }
 }
 
 let ln2 = log(2.0)
+
+/// The classes of a conditioned corpus: the immediate sub-folders of the data folder.
+enum ClassFolders {
+    static func names(_ folder: String) throws -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else { throw FileError(folder, "no such folder") }
+        guard isDirectory.boolValue else { throw FileError(folder, "is a file, expected a folder of class folders") }
+        var names: [String] = []
+        for entry in try FileManager.default.contentsOfDirectory(atPath: folder).sorted() where !entry.hasPrefix(".") {
+            let path = folder + "/" + entry
+            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            if isDirectory.boolValue {
+                names.append(entry)
+            } else if case .success = AudioFile.isReadableAudio(path) {
+                throw FileError(path, "audio directly in the data folder has no class; with --conditioned put every file in a class sub-folder")
+            }
+        }
+        guard !names.isEmpty else {
+            throw FileError(folder, "no class sub-folders; with --conditioned every immediate sub-folder is a class")
+        }
+        if names.count == 1 {
+            printWarning("warning: \(folder) has a single class (\(names[0])); conditioning has nothing to tell apart")
+        }
+        return names
+    }
+}

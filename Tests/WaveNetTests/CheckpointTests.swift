@@ -50,6 +50,18 @@ final class CheckpointTests: XCTestCase {
         }
     }
 
+    func testClassNamesKeepTheirOrder() throws {
+        var config = tinyConfig(conditioned: true)
+        config.classNames = ["zeta", "alpha", "mid", "Beta", "ünï"]
+        let p = try makeParameters(config, seed: 5)
+        let path = folder + "/classes.safetensors"
+        try Checkpoint(parameters: p).save(to: path)
+        let back = try Checkpoint.load(path)
+        XCTAssertEqual(back.config.classNames, ["zeta", "alpha", "mid", "Beta", "ünï"])
+        XCTAssertEqual(back.parameters.values.array, p.values.array)
+        XCTAssertEqual(try Safetensors(contentsOf: path).tensors["cond_embed.weight"]?.shape, [5, 3])
+    }
+
     func testPyTorchWrittenCheckpointLoads() throws {
         let checkpoint = try Checkpoint.load(fixturePath("small.safetensors"))
         XCTAssertEqual(checkpoint.config.dilations, [1, 2, 4, 1, 3])

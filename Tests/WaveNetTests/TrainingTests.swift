@@ -40,6 +40,21 @@ final class TrainingTests: XCTestCase {
         }
     }
 
+    func testConditionedBatchesMixClassesEvenly() throws {
+        var rng = SplitMix64(seed: 9)
+        // Class 0 has ten times the audio of class 1; windows still come from both about equally.
+        let corpus = Corpus([.init(name: "big", classes: randomClasses(5000, 16, &rng), classID: 0),
+                             .init(name: "small", classes: randomClasses(500, 16, &rng), classID: 1)])
+        let sampler = try SegmentSampler(corpus: corpus, segment: 20, receptiveField: 5, seed: 1)
+        let classes = (1...200).flatMap { sampler.batch(step: $0, count: 4).classes! }
+        let share = Double(classes.filter { $0 == 1 }.count) / Double(classes.count)
+        XCTAssertEqual(share, 0.5, accuracy: 0.08)
+        // Splitting holds out files of every class.
+        let items = (0..<6).map { Corpus.Item(name: "f\($0)", classes: [1, 2], classID: $0 < 4 ? 0 : 1) }
+        let (_, validation) = Corpus(items).split(validationFraction: 0.25)
+        XCTAssertEqual(Set(validation.items.compactMap(\.classID)), [0, 1])
+    }
+
     func testValidationSplitHoldsOutWholeFiles() {
         let items = (0..<10).map { Corpus.Item(name: "f\($0)", classes: [1, 2, 3]) }
         let (training, validation) = Corpus(items).split(validationFraction: 0.2)

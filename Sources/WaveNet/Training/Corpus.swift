@@ -21,13 +21,28 @@ public struct Corpus: Sendable {
 
     /// Splits off whole items for validation: `round(fraction * count)` of them, at least one when
     /// there are two or more items and fraction > 0, spread evenly through the (sorted) list.
+    /// With class ids each class is split on its own, so every class is validated.
     public func split(validationFraction fraction: Double) -> (training: Corpus, validation: Corpus) {
-        let n = items.count
-        guard fraction > 0, n >= 2 else { return (self, Corpus([])) }
-        let held = min(n - 1, max(1, Int((fraction * Double(n)).rounded())))
-        let picks = Set((0..<held).map { j in Int((Double(j) + 0.5) * Double(n) / Double(held)) })
-        return (Corpus(items.enumerated().filter { !picks.contains($0.offset) }.map(\.element)),
-                Corpus(items.enumerated().filter { picks.contains($0.offset) }.map(\.element)))
+        var training: [Item] = [], validation: [Item] = []
+        for group in classGroups {
+            let n = group.count
+            guard fraction > 0, n >= 2 else {
+                training += group.map { items[$0] }
+                continue
+            }
+            let held = min(n - 1, max(1, Int((fraction * Double(n)).rounded())))
+            let picks = Set((0..<held).map { j in Int((Double(j) + 0.5) * Double(n) / Double(held)) })
+            for (position, index) in group.enumerated() {
+                if picks.contains(position) { validation.append(items[index]) } else { training.append(items[index]) }
+            }
+        }
+        return (Corpus(training), Corpus(validation))
+    }
+
+    /// Item indices grouped by class id (one group without classes), in order of class id.
+    public var classGroups: [[Int]] {
+        let ids = Array(Set(items.map { $0.classID ?? -1 })).sorted()
+        return ids.map { id in items.indices.filter { (items[$0].classID ?? -1) == id } }
     }
 }
 
@@ -40,51 +55,66 @@ public struct SegmentSampler: Sendable {
     /// Classes per window: receptiveField - 1 of context, `segment` inputs scored, and one more target.
     public let window: Int
     public let seed: UInt64
-    /// Items long enough for a window, and the cumulative count of window start positions.
-    let usable: [Int]
-    let cumulativeStarts: [Int]
+    /// Per class (one group without classes): items long enough for a window, and the
+    /// cumulative count of window start positions over them.
+    struct Group: Sendable {
+        var items: [Int]
+        var cumulativeStarts: [Int]
+    }
+    let groups: [Group]
 
     public init(corpus: Corpus, segment: Int, receptiveField: Int, seed: UInt64) throws {
         self.corpus = corpus
         self.segment = segment
         self.seed = seed
         window = segment + receptiveField
-        var usable: [Int] = [], cumulative: [Int] = [0]
-        for (index, item) in corpus.items.enumerated() where item.classes.count >= window {
-            usable.append(index)
-            cumulative.append(cumulative.last! + item.classes.count - window + 1)
+        var groups: [Group] = []
+        for members in corpus.classGroups {
+            var group = Group(items: [], cumulativeStarts: [0])
+            for index in members where corpus.items[index].classes.count >= window {
+                group.items.append(index)
+                group.cumulativeStarts.append(group.cumulativeStarts.last! + corpus.items[index].classes.count - window + 1)
+            }
+            if !group.items.isEmpty { groups.append(group) }
         }
-        guard !usable.isEmpty else {
+        guard !groups.isEmpty else {
             let longest = corpus.items.map(\.classes.count).max() ?? 0
             throw TrainingError.segmentTooLong(
                 "a training window needs \(window) samples (segment \(segment) + receptive field \(receptiveField)), "
                 + "but the longest training file has \(longest); use a shorter --segment or longer audio")
         }
-        self.usable = usable
-        cumulativeStarts = cumulative
+        self.groups = groups
     }
 
     /// Items too short to hold one window (they are not trained on).
     public var skippedItems: [String] {
-        let used = Set(usable)
+        let used = Set(groups.flatMap(\.items))
         return corpus.items.indices.filter { !used.contains($0) }.map { corpus.items[$0].name }
     }
 
-    /// The batch for training step `step` (1-based): `count` windows drawn uniformly over all positions.
+    /// Class ids that have no item long enough for a window.
+    public var classesWithoutWindows: Set<Int> {
+        let trained = Set(groups.flatMap { $0.items.compactMap { corpus.items[$0].classID } })
+        return Set(corpus.items.compactMap(\.classID)).subtracting(trained)
+    }
+
+    /// The batch for training step `step` (1-based): each window picks a class uniformly (so that
+    /// batches mix classes evenly whatever their amounts of audio), then a position uniformly
+    /// within that class's audio.
     public func batch(step: Int, count: Int) -> Batch {
         var rng = SplitMix64.derived(seed: seed, index: UInt64(step))
-        let total = UInt64(cumulativeStarts.last!)
         var inputs: [[Int32]] = [], targets: [[Int32]] = [], classes: [Int] = []
         for _ in 0..<count {
-            let position = Int(rng.next() % total)
+            let group = groups.count == 1 ? groups[0] : groups[Int(rng.next() % UInt64(groups.count))]
+            let position = Int(rng.next() % UInt64(group.cumulativeStarts.last!))
             // The item whose range of starts holds `position`.
-            var low = 0, high = usable.count - 1
+            var low = 0, high = group.items.count - 1
             while low < high {
                 let mid = (low + high + 1) / 2
-                if cumulativeStarts[mid] <= position { low = mid } else { high = mid - 1 }
+                if group.cumulativeStarts[mid] <= position { low = mid } else { high = mid - 1 }
             }
-            let item = corpus.items[usable[low]]
-            let start = position - cumulativeStarts[low]
+            let item = corpus.items[group.items[low]]
+            let start = position - group.cumulativeStarts[low]
             let windowClasses = item.classes[start..<start + window]
             inputs.append(Array(windowClasses.dropLast()))
             targets.append(Array(windowClasses.suffix(segment)))

@@ -43,9 +43,13 @@ public final class GradientEngine {
     /// The summed gradient after `lossAndGradients`.
     public var gradients: FloatBuffer { laneGradients[0] }
 
+    /// Summed cross-entropy (nats) of each sequence of the last `lossAndGradients` batch.
+    public private(set) var lastSequenceLosses: [Double] = []
+
     /// Mean cross-entropy (nats) over all targets of the batch; fills `gradients` with its gradient.
     public func lossAndGradients(_ batch: Batch) -> Double {
-        run(batch, backward: true) / Double(batch.targetCount)
+        if lastSequenceLosses.count != batch.count { lastSequenceLosses = [Double](repeating: 0, count: batch.count) }
+        return run(batch, backward: true, perSequence: &lastSequenceLosses) / Double(batch.targetCount)
     }
 
     /// Mean cross-entropy (nats) over all targets, without gradients.

@@ -72,12 +72,23 @@ public final class Trainer {
     public var skippedTrainingItems: [String] { sampler.skippedItems }
     public var samplesPerStep: Int { settings.batch * settings.segment }
 
+    /// Mean loss in nats of each class in the last step's batch (conditioned models).
+    public private(set) var lastClassLosses: [Int: Double] = [:]
+
     /// One Adam step on the batch for the next step number. Returns the mean loss in nats.
     /// A non-finite loss throws before anything is changed.
     @discardableResult
     public func trainStep() throws -> Double {
         let batch = sampler.batch(step: step + 1, count: settings.batch)
         let loss = engine.lossAndGradients(batch)
+        if let classes = batch.classes {
+            var sums: [Int: (Double, Int)] = [:]
+            for (b, id) in classes.enumerated() {
+                let entry = sums[id] ?? (0, 0)
+                sums[id] = (entry.0 + engine.lastSequenceLosses[b], entry.1 + batch.targets[b].count)
+            }
+            lastClassLosses = sums.mapValues { $0.0 / Double($0.1) }
+        }
         guard loss.isFinite else { throw ModelError.nonFiniteLoss(step: step + 1) }
         let norm = Adam.clip(engine.gradients, maxNorm: settings.gradientClip)
         guard norm.isFinite else { throw ModelError.nonFiniteLoss(step: step + 1) }
@@ -87,13 +98,25 @@ public final class Trainer {
         return loss
     }
 
-    /// The `eval` figure over the validation items (nil without validation), and per item.
-    public func validate() -> (total: Evaluator.Result, perItem: [Evaluator.Result])? {
+    /// The `eval` figure over the validation items (nil without validation), and per class id.
+    public func validate() -> (total: Evaluator.Result, perClass: [Int: Evaluator.Result])? {
         guard hasValidation else { return nil }
         let result = evaluator.evaluate(validation.items)
         settings.lastValidationBitsPerSample = result.total.bitsPerSample
-        return result
+        var perClass: [Int: Evaluator.Result] = [:]
+        for (id, members) in Dictionary(grouping: validation.items.indices.filter { validation.items[$0].classID != nil },
+                                         by: { validation.items[$0].classID! }) {
+            let samples = members.reduce(0) { $0 + result.perItem[$1].samples }
+            let nats = members.reduce(0.0) { $0 + result.perItem[$1].natsPerSample * Double(result.perItem[$1].samples) }
+            perClass[id] = Evaluator.Result(natsPerSample: samples > 0 ? nats / Double(samples) : 0, samples: samples,
+                                            unigramBitsPerSample: Evaluator.Result.unigramBits(members.map { validation.items[$0].classes },
+                                                                                               classes: parameters.config.quantizationChannels))
+        }
+        return (result.total, perClass)
     }
+
+    /// Classes with no training file long enough for one window.
+    public var classesWithoutWindows: Set<Int> { sampler.classesWithoutWindows }
 
     public var checkpoint: Checkpoint {
         Checkpoint(parameters: parameters, step: step, trainingJSON: settings.json, optimizer: optimizerState)
