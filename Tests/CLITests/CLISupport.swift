@@ -1,4 +1,5 @@
 import Foundation
+import WaveNet
 import XCTest
 
 /// The result of running the built `wavenet` binary.
@@ -66,4 +67,21 @@ func assertRefusal(_ result: CommandResult, path: String, problem: String, file:
         XCTAssertTrue(message.contains(path), "\(message) does not name \(path)", file: file, line: line)
         XCTAssertTrue(message.contains(problem), "\(message) does not say \(problem)", file: file, line: line)
     }
+}
+
+/// A small random 8 kHz model saved as a checkpoint (generation needs no training to be checked).
+func makeCheckpoint(_ folder: String, conditioned: Bool = false) throws -> String {
+    let config = ModelConfig(sampleRate: 8000, quantizationChannels: 64, residualChannels: 8, dilationChannels: 8, skipChannels: 16,
+                             dilations: [1, 2, 4, 8, 16], condChannels: conditioned ? 4 : nil,
+                             classNames: conditioned ? ["low", "high"] : nil)
+    let p = try Parameters(config: config)
+    p.initialize(seed: 3)
+    let path = folder + (conditioned ? "/cond.safetensors" : "/model.safetensors")
+    try Checkpoint(parameters: p).save(to: path)
+    return path
+}
+
+/// The frames ALSA's file PCM wrote, as float32.
+func rawFloats(_ path: String) throws -> [Float] {
+    try Data(contentsOf: URL(fileURLWithPath: path)).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
 }

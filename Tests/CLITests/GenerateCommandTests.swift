@@ -4,18 +4,6 @@ import WaveNet
 import XCTest
 
 final class GenerateCommandTests: XCTestCase {
-    /// A small random model saved as a checkpoint (generation needs no training to be checked).
-    func makeCheckpoint(_ folder: String, conditioned: Bool = false) throws -> String {
-        let config = ModelConfig(sampleRate: 8000, quantizationChannels: 64, residualChannels: 8, dilationChannels: 8, skipChannels: 16,
-                                 dilations: [1, 2, 4, 8, 16], condChannels: conditioned ? 4 : nil,
-                                 classNames: conditioned ? ["low", "high"] : nil)
-        let p = try Parameters(config: config)
-        p.initialize(seed: 3)
-        let path = folder + (conditioned ? "/cond.safetensors" : "/model.safetensors")
-        try Checkpoint(parameters: p).save(to: path)
-        return path
-    }
-
     func testGenerateWritesExactLengthAndRate() throws {
         let folder = makeTemporaryFolder(self)
         let model = try makeCheckpoint(folder)

@@ -4,19 +4,6 @@ import WaveNet
 import XCTest
 
 final class PlayCommandTests: XCTestCase {
-    func rawFloats(_ path: String) throws -> [Float] {
-        try Data(contentsOf: URL(fileURLWithPath: path)).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-    }
-
-    func makeCheckpoint(_ folder: String) throws -> String {
-        let config = ModelConfig(sampleRate: 8000, quantizationChannels: 64, residualChannels: 8, dilationChannels: 8, skipChannels: 16,
-                                 dilations: [1, 2, 4, 8, 16])
-        let p = try Parameters(config: config)
-        p.initialize(seed: 3)
-        try Checkpoint(parameters: p).save(to: folder + "/model.safetensors")
-        return folder + "/model.safetensors"
-    }
-
     func testPlayingAFileWritesItsFrames() throws {
         let folder = makeTemporaryFolder(self)
         let left = (0..<2205).map { Float(0.5 * sin(Double($0) * 0.1)) }
