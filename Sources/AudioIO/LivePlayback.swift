@@ -24,6 +24,14 @@ public final class LivePlayback: @unchecked Sendable {
         self.prebuffer = prebuffer
     }
 
+    /// Seconds of audio to hold back before playing a stream of `totalSeconds` produced at `speed`
+    /// times real time. Playing from t = 0 after a prebuffer P needs P + speed·t >= t until the
+    /// producer finishes, which holds when P >= total·(1 - speed); a margin covers jitter. A fast
+    /// producer gets a quarter second, so sound starts at once.
+    public static func prebufferSeconds(totalSeconds: Double, speed: Double) -> Double {
+        speed >= 1.2 ? min(totalSeconds, 0.25) : min(totalSeconds, totalSeconds * (1 - 0.9 * speed) + 0.25)
+    }
+
     public func start() {
         let thread = Thread { [self] in
             do {

@@ -27,7 +27,7 @@ struct LiveGeneration {
         let first = setup.generator.generate(min(block, total))[0]
         classes += first
         let speed = Double(first.count) / Double(rate) / max(monotonicSeconds() - started, 1e-9)
-        let prebuffer = prebufferSeconds ?? Self.prebuffer(totalSeconds: Double(total) / Double(rate), speed: speed)
+        let prebuffer = prebufferSeconds ?? LivePlayback.prebufferSeconds(totalSeconds: Double(total) / Double(rate), speed: speed)
         if prebufferSeconds == nil && speed < 1.2 {
             printStatus(String(format: "generation runs at %.2fx real time; buffering %.1f s before playing so that it does not stop", speed, prebuffer))
         }
@@ -53,12 +53,6 @@ struct LiveGeneration {
         if stopRequested != 0 { printStatus("stopped after \(classes.count) samples") }
         if output.underruns > 0 { printStatus("\(device): \(output.underruns) underrun(s) during playback") }
         return classes
-    }
-
-    /// Audio to hold back before playing when generation runs at `speed` times real time:
-    /// at least total * (1 - speed) for the buffer never to run dry, with a margin.
-    static func prebuffer(totalSeconds: Double, speed: Double) -> Double {
-        speed >= 1.2 ? 0.25 : min(totalSeconds, totalSeconds * (1 - 0.9 * speed) + 0.25)
     }
 }
 

@@ -92,6 +92,21 @@ final class PlaybackTests: XCTestCase {
         XCTAssertLessThan(power(of: middle, at: 1000, sampleRate: 16000), 1e-4)
     }
 
+    func testPrebufferKeepsASlowProducerAhead() {
+        XCTAssertEqual(LivePlayback.prebufferSeconds(totalSeconds: 10, speed: 3), 0.25)
+        XCTAssertEqual(LivePlayback.prebufferSeconds(totalSeconds: 0.1, speed: 3), 0.1)
+        XCTAssertEqual(LivePlayback.prebufferSeconds(totalSeconds: 10, speed: 0), 10)
+        // At every moment of playback the producer must be ahead: P + speed * t >= t until it is done.
+        for speed in [0.1, 0.3, 0.5, 0.8, 0.99, 1.1] {
+            let total = 20.0
+            let p = LivePlayback.prebufferSeconds(totalSeconds: total, speed: speed)
+            let producerDone = (total - p) / speed  // playback seconds until everything is produced
+            for t in stride(from: 0.0, through: min(producerDone, total), by: 0.05) {
+                XCTAssertGreaterThanOrEqual(p + speed * t, t, "speed \(speed) at \(t) s")
+            }
+        }
+    }
+
     func testMissingDeviceIsAClearError() {
         XCTAssertThrowsError(try PCMOutput(device: "hw:7,0", sampleRate: 16000, channels: 1)) { error in
             let text = "\(error)"

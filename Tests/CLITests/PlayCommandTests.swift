@@ -48,6 +48,43 @@ final class PlayCommandTests: XCTestCase {
         XCTAssertEqual(try rawFloats(folder + "/both.raw"), generated)
     }
 
+    func testCtrlCStopsLivePlaybackPromptly() throws {
+        let folder = makeTemporaryFolder(self)
+        let model = try makeCheckpoint(folder)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: wavenetBinary)
+        process.arguments = ["play", "--checkpoint", model, "--seconds", "600", "--device", "file:'\(folder)/long.raw',raw"]
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        Thread.sleep(forTimeInterval: 1)
+        process.interrupt()  // SIGINT, as Ctrl-C
+        let stopAsked = Date()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertLessThan(Date().timeIntervalSince(stopAsked), 2, "took too long to stop")
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 0, stderr)
+        XCTAssertTrue(stderr.contains("stopped after"), stderr)
+        let played = try rawFloats(folder + "/long.raw").count
+        XCTAssertGreaterThan(played, 0)
+        XCTAssertLessThan(played, 600 * 8000)
+    }
+
+    func testSlowGenerationBuffersFirstAndSaysSo() throws {
+        // A wide random model generates far slower than real time at 16 kHz.
+        let folder = makeTemporaryFolder(self)
+        let config = ModelConfig(residualChannels: 128, dilationChannels: 128, skipChannels: 512, dilations: ModelConfig.dilations(stacks: 2, depth: 10))
+        let p = try Parameters(config: config)
+        p.initialize(seed: 1)
+        try Checkpoint(parameters: p).save(to: folder + "/wide.safetensors")
+        let result = try runWavenet(["play", "--checkpoint", folder + "/wide.safetensors", "--seconds", "0.4", "--seed", "2",
+                                     "--device", "file:'\(folder)/slow.raw',raw"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("x real time; buffering"), result.stderr)
+        XCTAssertEqual(try rawFloats(folder + "/slow.raw").count, 6400)
+    }
+
     func testNoSoundCardIsOneLineNamingTheDevice() throws {
         let folder = makeTemporaryFolder(self)
         let model = try makeCheckpoint(folder)
