@@ -22,18 +22,11 @@ final class ConditioningTests: XCTestCase {
         return folder
     }
 
+    /// The strongest of 10 Hz steps from 100 Hz to 3 kHz, one Goertzel bin each.
     func dominantFrequency(_ samples: [Float]) -> Double {
-        // The strongest of 50 Hz steps, by one DFT bin each.
-        stride(from: 100.0, through: 3000, by: 10).max { power(samples, $0) < power(samples, $1) }!
-    }
-
-    func power(_ x: [Float], _ f: Double) -> Double {
-        var re = 0.0, im = 0.0
-        for (n, v) in x.enumerated() {
-            re += Double(v) * cos(2 * Double.pi * f * Double(n) / 8000)
-            im += Double(v) * sin(2 * Double.pi * f * Double(n) / 8000)
-        }
-        return re * re + im * im
+        stride(from: 100.0, through: 3000, by: 10).max {
+            power(of: samples, at: $0, sampleRate: 8000) < power(of: samples, at: $1, sampleRate: 8000)
+        }!
     }
 
     func testGeneratedPitchFollowsTheClass() throws {
