@@ -29,9 +29,7 @@ struct Eval: ParsableCommand {
         let config = model.config
         let scan = try AudioFolder.expand(paths)
         scan.warnings.forEach(printWarning)
-        var options = try SamplingOptions.parse([])
-        options.class = `class`
-        let classID = try GenerationSetup.resolveClasses(options, config: config, streams: 1, path: checkpoint)?.first
+        let classID = try GenerationSetup.resolveClasses(names: `class`, ids: nil, config: config, streams: 1, path: checkpoint)?.first
         let corpus = try CorpusLoader.load(scan.files, sampleRate: config.sampleRate, quantization: config.quantizationChannels,
                                            silenceThresholdDB: nil, classID: classID)
         let result = Evaluator(parameters: model.parameters, threads: threads).evaluate(corpus.items)

@@ -54,7 +54,7 @@ struct GenerationSetup {
         let path = options.checkpointPath
         checkpoint = try Checkpoint.load(path, withOptimizer: false)
         let config = checkpoint.config
-        let classes = try Self.resolveClasses(options, config: config, streams: streams, path: path)
+        let classes = try Self.resolveClasses(names: options.class, ids: options.classId, config: config, streams: streams, path: path)
         classNames = classes.map { $0.map { config.classNames![$0] } }
         muLaw = MuLaw(classes: config.quantizationChannels)
         generator = Generator(parameters: checkpoint.parameters, streams: streams, classes: classes,
@@ -69,8 +69,11 @@ struct GenerationSetup {
         }
     }
 
-    static func resolveClasses(_ options: SamplingOptions, config: ModelConfig, streams: Int, path: String) throws -> [Int]? {
-        let requested = options.class ?? options.classId
+    /// Class ids per stream from `--class` names or `--class-id` numbers (one, or one per stream);
+    /// nil for an unconditioned model. `path` names the checkpoint in errors.
+    static func resolveClasses(names requestedNames: String?, ids requestedIDs: String?, config: ModelConfig,
+                               streams: Int, path: String) throws -> [Int]? {
+        let requested = requestedNames ?? requestedIDs
         guard let names = config.classNames else {
             if requested != nil { throw FileError(path, "this model is not conditioned; --class and --class-id do not apply") }
             return nil
@@ -81,7 +84,7 @@ struct GenerationSetup {
         let parts = requested.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         var ids: [Int] = []
         for part in parts {
-            if options.classId != nil {
+            if requestedNames == nil {
                 guard let id = Int(part), names.indices.contains(id) else {
                     throw FileError(path, "no class id \(part); ids are 0...\(names.count - 1)")
                 }

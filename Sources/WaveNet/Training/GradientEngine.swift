@@ -101,7 +101,7 @@ public final class GradientEngine {
         }
         if backward {
             let total = laneGradients[0].base
-            for lane in 1..<max(lanes, 1) where lane < lanes {
+            for lane in 1..<lanes {
                 let other = laneGradients[lane].base
                 for i in 0..<parameters.layout.count { total[i] += other[i] }
             }
