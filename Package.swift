@@ -13,7 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        // MARK: - System libraries (Debian -dev packages; see FIELD_NOTES)
+        // MARK: - System libraries
+        // Each a folder with module.modulemap and shim.h; the Debian -dev package is named beside it.
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -36,11 +37,14 @@ let package = Package(
         ]),
 
         // MARK: - Tests
-        .testTarget(name: "WaveNetTests", dependencies: ["WaveNet", "FileIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "FileIO", "CSndFile"]),
-        .testTarget(name: "CLITests", dependencies: ["AudioIO", "WaveNet", "FileIO"]),
+        // Helpers every test target shares: temporary folders, float comparison, raw samples, Goertzel power.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "WaveNetTests", dependencies: ["WaveNet", "FileIO", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "FileIO", "CSndFile", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["AudioIO", "WaveNet", "FileIO", "TestSupport"]),
     ],
-    // Playback and training share buffers between threads under explicit locks; Swift 6's
-    // data-race checking cannot see those, so the package stays in the Swift 5 language mode.
-    swiftLanguageModes: [.v5]
+    // Swift 6 data-race checking. Threads share state only under locks (SampleRing, LivePlayback)
+    // or by disjoint ranges of one buffer (training and generation lanes), which the types that
+    // do it state beside their `@unchecked Sendable`.
+    swiftLanguageModes: [.v6]
 )

@@ -35,18 +35,10 @@ public struct AudioFileInfo: Sendable, Codable, Equatable {
     public var rmsDB: Float
     /// Non-fatal findings, such as a file cut inside its data.
     public var warnings: [String]
-}
 
-/// Sample encodings for written WAV files.
-public enum WAVEncoding: String, Sendable, CaseIterable {
-    case pcm16
-    case float
-
-    var sndfileSubtype: Int32 {
-        switch self {
-        case .pcm16: Int32(SF_FORMAT_PCM_16)
-        case .float: Int32(SF_FORMAT_FLOAT)
-        }
+    enum CodingKeys: String, CodingKey {
+        case path, format, encoding, sampleRate = "sample_rate", channels, frames, duration
+        case peak, peakDB = "peak_db", rms, rmsDB = "rms_db", warnings
     }
 }
 
@@ -114,7 +106,7 @@ public enum AudioFile {
     /// Writes samples (interleaved when `channels` > 1) as a WAV file, atomically: a temporary file
     /// in the same folder, synced, then renamed over `path`. On any failure nothing is left at `path`.
     public static func writeWAV(_ samples: [Float], sampleRate: Int, channels: Int = 1, to path: String,
-                                encoding: WAVEncoding = .pcm16) throws {
+                                format: SampleFormat = .s16) throws {
         guard channels >= 1, samples.count % channels == 0 else {
             throw FileError(path, "cannot write: \(samples.count) samples do not make whole frames of \(channels) channels")
         }
@@ -123,7 +115,7 @@ public enum AudioFile {
             var info = SF_INFO()
             info.samplerate = Int32(sampleRate)
             info.channels = Int32(channels)
-            info.format = Int32(SF_FORMAT_WAV) | encoding.sndfileSubtype
+            info.format = Int32(SF_FORMAT_WAV) | format.sndfileSubtype
             guard let file = sf_open(tempPath, Int32(SFM_WRITE), &info) else {
                 throw FileError(path, "cannot write: \(String(cString: sf_strerror(nil)))")
             }

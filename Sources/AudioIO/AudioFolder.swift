@@ -64,4 +64,27 @@ public enum AudioFolder {
         }
         return result
     }
+
+    /// The classes of a conditioned corpus: the immediate sub-folders of `folder`, sorted, hidden
+    /// ones passed over. Audio directly in `folder` is refused (it would have no class); a single
+    /// class gives a warning, since conditioning then has nothing to tell apart.
+    public static func classFolders(_ folder: String) throws -> (names: [String], warnings: [String]) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else { throw FileError(folder, "no such folder") }
+        guard isDirectory.boolValue else { throw FileError(folder, "is a file, expected a folder of class folders") }
+        var names: [String] = []
+        for entry in try FileManager.default.contentsOfDirectory(atPath: folder).sorted() where !entry.hasPrefix(".") {
+            let path = folder + "/" + entry
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                names.append(entry)
+            } else if case .success = AudioFile.isReadableAudio(path) {
+                throw FileError(path, "audio directly in the data folder has no class; with --conditioned put every file in a class sub-folder")
+            }
+        }
+        guard !names.isEmpty else {
+            throw FileError(folder, "no class sub-folders; with --conditioned every immediate sub-folder is a class")
+        }
+        let warnings = names.count == 1 ? ["warning: \(folder) has a single class (\(names[0])); conditioning has nothing to tell apart"] : []
+        return (names, warnings)
+    }
 }

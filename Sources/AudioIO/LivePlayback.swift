@@ -8,13 +8,15 @@ public final class LivePlayback: @unchecked Sendable {
     public let output: PCMOutput
     public let ring: SampleRing
     let sourceRate: Int
-    private var prebuffer: Int
+    private let prebuffer: Int
     private let done = DispatchSemaphore(value: 0)
-    private var failure: Error?
-    private var stopped = false
+    /// Guards `failure` and `playedCount`, which the playback thread writes and others read.
     private let lock = NSLock()
-    /// Samples handed to the device (before any resampling).
-    public private(set) var played = 0
+    private var failure: Error?
+    private var playedCount = 0
+
+    /// Samples handed to the device so far (before any resampling).
+    public var played: Int { lock.withLock { playedCount } }
 
     /// - prebuffer: samples to wait for before the first write (or the end of the stream).
     public init(output: PCMOutput, ring: SampleRing, sourceRate: Int, prebuffer: Int) {
@@ -37,9 +39,7 @@ public final class LivePlayback: @unchecked Sendable {
             do {
                 try run()
             } catch {
-                lock.lock()
-                failure = error
-                lock.unlock()
+                lock.withLock { failure = error }
                 ring.cancel()
             }
             done.signal()
@@ -63,7 +63,7 @@ public final class LivePlayback: @unchecked Sendable {
             } else {
                 try output.write(block)
             }
-            played += n
+            lock.withLock { playedCount += n }
         }
         if ring.isCancelled {
             output.stop()
@@ -79,8 +79,6 @@ public final class LivePlayback: @unchecked Sendable {
     /// Waits for the thread; rethrows what stopped it.
     public func wait() throws {
         done.wait()
-        lock.lock()
-        defer { lock.unlock() }
-        if let failure { throw failure }
+        if let failure = lock.withLock({ failure }) { throw failure }
     }
 }

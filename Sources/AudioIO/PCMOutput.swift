@@ -6,13 +6,6 @@ import Foundation
 /// interleaved float or 16-bit frames, about 25 ms periods and a 4-period buffer.
 /// Underruns (EPIPE) and suspends (ESTRPIPE) are recovered with `snd_pcm_recover` and counted.
 public final class PCMOutput {
-    public enum SampleFormat: String, Sendable, CaseIterable {
-        case float, s16
-
-        var alsa: snd_pcm_format_t { self == .float ? SND_PCM_FORMAT_FLOAT_LE : SND_PCM_FORMAT_S16_LE }
-        var bytes: Int { self == .float ? 4 : 2 }
-    }
-
     public let device: String
     /// What the device accepted (the rate may differ from the one asked for).
     public let sampleRate: Int
@@ -31,7 +24,7 @@ public final class PCMOutput {
         var handle: OpaquePointer?
         let status = snd_pcm_open(&handle, device, SND_PCM_STREAM_PLAYBACK, 0)
         guard status >= 0, let handle else {
-            throw FileError("ALSA device \(device)", "cannot open for playback (\(Self.message(status))); "
+            throw DeviceError("ALSA device \(device)", "cannot open for playback (\(Self.message(status))); "
                             + "no sound card here? choose another with --device (see --list-devices) or write a file with `wavenet generate --out`")
         }
         pcm = handle
@@ -41,14 +34,14 @@ public final class PCMOutput {
         func check(_ status: Int32, _ what: String) throws {
             if status < 0 {
                 snd_pcm_close(handle)
-                throw FileError("ALSA device \(device)", "\(what) (\(Self.message(status)))")
+                throw DeviceError("ALSA device \(device)", "\(what) (\(Self.message(status)))")
             }
         }
         try check(snd_pcm_hw_params_any(handle, params), "has no usable configuration")
         try check(snd_pcm_hw_params_set_access(handle, params, SND_PCM_ACCESS_RW_INTERLEAVED), "refuses interleaved access")
         guard let chosen = formats.first(where: { snd_pcm_hw_params_set_format(handle, params, $0.alsa) >= 0 }) else {
             snd_pcm_close(handle)
-            throw FileError("ALSA device \(device)", "accepts none of the sample formats \(formats.map(\.rawValue).joined(separator: ", "))")
+            throw DeviceError("ALSA device \(device)", "accepts none of the sample formats \(formats.map(\.rawValue).joined(separator: ", "))")
         }
         format = chosen
         try check(snd_pcm_hw_params_set_channels(handle, params, UInt32(channels)), "refuses \(channels) channel(s)")
@@ -73,7 +66,7 @@ public final class PCMOutput {
 
     /// Writes interleaved frames in [-1, 1], blocking until the device has taken them all.
     public func write(_ samples: UnsafeBufferPointer<Float>) throws {
-        guard let pcm else { throw FileError("ALSA device \(device)", "is closed") }
+        guard let pcm else { throw DeviceError("ALSA device \(device)", "is closed") }
         let frames = samples.count / channels
         if format == .s16 && conversion.count < samples.count { conversion = [Int16](repeating: 0, count: samples.count) }
         if format == .s16 {
@@ -94,7 +87,7 @@ public final class PCMOutput {
                 underruns += 1
                 if snd_pcm_recover(pcm, error, 1) >= 0 { continue }
             }
-            throw FileError("ALSA device \(device)", "write failed (\(Self.message(error)))")
+            throw DeviceError("ALSA device \(device)", "write failed (\(Self.message(error)))")
         }
     }
 

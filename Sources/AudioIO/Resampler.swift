@@ -57,11 +57,12 @@ public final class StreamingResampler {
     private var output: [Float] = []
 
     public init(from sourceRate: Int, to targetRate: Int, channels: Int = 1, quality: Resampler.Quality = .sincMedium) throws {
-        try SampleRate.validate(sourceRate, what: "resampler")
-        try SampleRate.validate(targetRate, what: "resampler")
+        guard SampleRate.supported.contains(sourceRate), SampleRate.supported.contains(targetRate) else {
+            throw DeviceError("playback resampler", "cannot convert \(sourceRate) Hz to \(targetRate) Hz (rates are \(SampleRate.supported))")
+        }
         var error: Int32 = 0
         guard let state = src_new(quality.converter, Int32(channels), &error) else {
-            throw FileError("resampler", "cannot start: \(String(cString: src_strerror(error)))")
+            throw DeviceError("playback resampler", "cannot start: \(String(cString: src_strerror(error)))")
         }
         self.state = state
         self.channels = channels
@@ -92,7 +93,7 @@ public final class StreamingResampler {
                     return src_process(state, &data)
                 }
             }
-            guard status == 0 else { throw FileError("resampler", String(cString: src_strerror(status))) }
+            guard status == 0 else { throw DeviceError("playback resampler", String(cString: src_strerror(status))) }
             consumed += data.input_frames_used
             result += output.prefix(data.output_frames_gen * channels)
             // Done once all input is used and, at the end of the stream, the filter is empty.

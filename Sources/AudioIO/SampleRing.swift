@@ -38,6 +38,7 @@ public final class SampleRing: @unchecked Sendable {
         return true
     }
 
+    @discardableResult
     public func write(_ samples: [Float]) -> Bool { samples.withUnsafeBufferPointer { write($0) } }
 
     /// Takes up to `buffer.count` samples, waiting until there is at least one or the stream ended.
@@ -62,12 +63,6 @@ public final class SampleRing: @unchecked Sendable {
         condition.lock()
         while count < min(n, capacity) && !finished && !cancelled { condition.wait() }
         condition.unlock()
-    }
-
-    public var buffered: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return count
     }
 
     /// The producer has written everything.

@@ -21,7 +21,7 @@ struct BenchTrain: ParsableCommand {
 
     func validate() throws {
         guard batch >= 1, segment >= 1, steps >= 1, threads >= 1 else {
-            throw UsageError("--batch, --segment, --steps and --threads must be at least 1")
+            throw ValidationError("--batch, --segment, --steps and --threads must be at least 1")
         }
     }
 
@@ -51,8 +51,8 @@ struct BenchGenerate: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
-        guard streams >= 1, samples >= 1, threads >= 1 else { throw UsageError("--streams, --samples and --threads must be at least 1") }
-        if checkpoint != nil && architecture.anyGiven { throw UsageError("give --checkpoint or architecture flags, not both") }
+        guard streams >= 1, samples >= 1, threads >= 1 else { throw ValidationError("--streams, --samples and --threads must be at least 1") }
+        if checkpoint != nil && architecture.anyGiven { throw ValidationError("give --checkpoint or architecture flags, not both") }
     }
 
     func run() throws {

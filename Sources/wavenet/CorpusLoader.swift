@@ -1,3 +1,4 @@
+import ArgumentParser
 import AudioIO
 import FileIO
 import Foundation
@@ -13,13 +14,31 @@ enum CorpusLoader {
         var items: [Corpus.Item] = []
         for path in files {
             let audio = try AudioFile.readMono(path, sampleRate: sampleRate)
-            audio.warnings.forEach(printWarning)
+            audio.warnings.forEach(printStatus)
             let samples = Silence.trim(audio.samples, sampleRate: sampleRate, thresholdDB: silenceThresholdDB)
             if samples.isEmpty {
-                printWarning("warning: skipping \(path): silent below \(silenceThresholdDB ?? 0) dBFS throughout")
+                printStatus("warning: skipping \(path): silent below \(silenceThresholdDB ?? 0) dBFS throughout")
                 continue
             }
             items.append(Corpus.Item(name: path, classes: muLaw.encode(samples), classID: classID))
+        }
+        return Corpus(items)
+    }
+
+    /// Loads a conditioned corpus: the audio of each class folder `folder/names[id]` with class id `id`.
+    /// Throws when a class has no audio above the silence threshold.
+    static func loadClasses(_ folder: String, names: [String], sampleRate: Int, quantization: Int,
+                            silenceThresholdDB: Float?) throws -> Corpus {
+        var items: [Corpus.Item] = []
+        for (id, name) in names.enumerated() {
+            let scan = try AudioFolder.scan(folder + "/" + name)
+            scan.warnings.forEach(printStatus)
+            let loaded = try load(scan.files, sampleRate: sampleRate, quantization: quantization,
+                                  silenceThresholdDB: silenceThresholdDB, classID: id)
+            guard !loaded.items.isEmpty else {
+                throw FileError(folder + "/" + name, "all audio of class \(name) is silent below \(silenceThresholdDB ?? 0) dBFS")
+            }
+            items += loaded.items
         }
         return Corpus(items)
     }
@@ -41,5 +60,3 @@ struct SilenceThreshold: ExpressibleByArgument {
 
     init(decibels: Float?) { self.decibels = decibels }
 }
-
-import ArgumentParser

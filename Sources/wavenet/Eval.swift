@@ -16,20 +16,22 @@ struct Eval: ParsableCommand {
     @Option(help: "The model.") var checkpoint: String
     @Argument(help: "Audio files or folders (searched recursively).") var paths: [String]
     @Option(help: "With a conditioned model: the class to evaluate the files under.") var `class`: String?
+    @Option(help: "With a conditioned model: the class id, instead of --class.") var classId: String?
     @Option(help: "CPU threads.") var threads = 2
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
-        guard !paths.isEmpty else { throw UsageError("give at least one audio file or folder") }
-        guard threads >= 1 && threads <= 256 else { throw UsageError("--threads must be 1...256") }
+        guard !paths.isEmpty else { throw ValidationError("give at least one audio file or folder") }
+        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be 1...256") }
+        if `class` != nil && classId != nil { throw ValidationError("give --class or --class-id, not both") }
     }
 
     func run() throws {
         let model = try Checkpoint.load(checkpoint, withOptimizer: false)
         let config = model.config
         let scan = try AudioFolder.expand(paths)
-        scan.warnings.forEach(printWarning)
-        let classID = try GenerationSetup.resolveClasses(names: `class`, ids: nil, config: config, streams: 1, path: checkpoint)?.first
+        scan.warnings.forEach(printStatus)
+        let classID = try GenerationSetup.resolveClassIDs(names: `class`, ids: classId, config: config, streams: 1, path: checkpoint)?.first
         let corpus = try CorpusLoader.load(scan.files, sampleRate: config.sampleRate, quantization: config.quantizationChannels,
                                            silenceThresholdDB: nil, classID: classID)
         let result = Evaluator(parameters: model.parameters, threads: threads).evaluate(corpus.items)

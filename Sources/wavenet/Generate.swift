@@ -7,47 +7,52 @@ import WaveNet
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate audio from a model into WAV files.",
-        discussion: "The WAV is at the model's sample rate and written atomically. With --count K, K streams are generated together into NAME-1.wav ... NAME-K.wav.")
+        discussion: "The WAV is at the model's sample rate and written atomically. With --streams K, K streams are generated together into NAME-1.wav ... NAME-K.wav.")
 
     @OptionGroup var sampling: SamplingOptions
     @Option(help: "Output WAV file.") var out: String
     @Option(help: "Samples to generate per stream (instead of --seconds).") var samples: Int?
-    @Option(help: "Number of streams and files, generated together.") var count = 1
-    @Option(help: "WAV sample format: pcm16 or float.") var format: WAVEncoding = .pcm16
+    @Option(help: "Streams generated together, one file each.") var streams = 1
+    @Option(name: .customLong("count"), help: .hidden) var countAlias: Int?
+    @Option(help: "Sample format of the file (default s16) and, with --play, of ALSA (default float, else s16): s16 or float.")
+    var sampleFormat: SampleFormat?
+    @Option(name: .customLong("format"), help: .hidden) var formatAlias: SampleFormat?
     @Option(help: "CPU threads.") var threads = 1
     @Flag(help: "Leave the prime out of the written file.") var noPrimeInOutput = false
     @Flag(help: "Also play the audio through ALSA while it is generated.") var play = false
     @Option(help: "ALSA device for --play.") var device = "default"
     @Option(help: "Seconds to buffer before playing with --play (default: from the measured speed).") var prebuffer: Double?
 
-    func validate() throws {
+    mutating func validate() throws {
+        if let countAlias { streams = countAlias }
+        if let formatAlias { sampleFormat = formatAlias }
         try sampling.validateSampling()
-        if let samples, samples <= 0 { throw UsageError("--samples must be positive") }
-        if samples != nil && sampling.seconds != nil { throw UsageError("give --seconds or --samples, not both") }
-        guard (1...4096).contains(count) else { throw UsageError("--count must be 1...4096") }
-        guard (1...256).contains(threads) else { throw UsageError("--threads must be 1...256") }
-        if play && count > 1 { throw UsageError("--play plays one stream; use it with --count 1") }
+        if let samples, samples <= 0 { throw ValidationError("--samples must be positive") }
+        if samples != nil && sampling.seconds != nil { throw ValidationError("give --seconds or --samples, not both") }
+        guard (1...4096).contains(streams) else { throw ValidationError("--streams must be 1...4096") }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256") }
+        if play && streams > 1 { throw ValidationError("--play plays one stream; use it with --streams 1") }
     }
 
     var outputPaths: [String] {
-        guard count > 1 else { return [out] }
+        guard streams > 1 else { return [out] }
         let url = URL(fileURLWithPath: out)
         let stem = url.deletingPathExtension().path, ext = url.pathExtension.isEmpty ? "wav" : url.pathExtension
-        return (1...count).map { "\(stem)-\($0).\(ext)" }
+        return (1...streams).map { "\(stem)-\($0).\(ext)" }
     }
 
     func run() throws {
         // Refuse an unwritable destination before spending time on generation.
         for path in outputPaths { try AtomicFile.checkWritable(path) }
-        let setup = try GenerationSetup(sampling, streams: count, threads: threads)
+        let setup = try GenerationSetup(sampling, streams: streams, threads: threads)
         let rate = setup.sampleRate
         let total = samples ?? Int(((sampling.seconds ?? 4) * Double(rate)).rounded())
         let classes = play
-            ? [try LiveGeneration(setup: setup, device: device, formats: [.float, .s16], prebufferSeconds: prebuffer).run(total: total)]
+            ? [try LiveGeneration(setup: setup, device: device, formats: sampleFormat.map { [$0] } ?? [.float, .s16], prebufferSeconds: prebuffer).run(total: total)]
             : try generate(setup, total: total)
         let prefix = noPrimeInOutput ? [] : setup.primeSamples
         for (path, stream) in zip(outputPaths, classes) {
-            try AudioFile.writeWAV(prefix + setup.muLaw.decode(stream), sampleRate: rate, to: path, encoding: format)
+            try AudioFile.writeWAV(prefix + setup.muLaw.decode(stream), sampleRate: rate, to: path, format: sampleFormat ?? .s16)
         }
         let described = setup.classNames.map { " (class \(Set($0).sorted().joined(separator: ", ")))" } ?? ""
         printStatus("wrote \(outputPaths.count == 1 ? out : "\(outputPaths.first!) ... \(outputPaths.last!)"): "
@@ -59,8 +64,8 @@ struct Generate: ParsableCommand {
         installStopHandlers()
         let rate = setup.sampleRate
         let block = max(1, rate / 10)
-        var output = [[Int32]](repeating: [], count: count)
-        for k in 0..<count { output[k].reserveCapacity(total) }
+        var output = [[Int32]](repeating: [], count: streams)
+        for k in 0..<streams { output[k].reserveCapacity(total) }
         let progress = ProgressLine(interval: 10)
         let start = monotonicSeconds()
         var done = 0
@@ -79,5 +84,3 @@ struct Generate: ParsableCommand {
         return output
     }
 }
-
-extension WAVEncoding: ExpressibleByArgument {}

@@ -31,9 +31,9 @@ struct SamplingOptions: ParsableArguments {
     @Option(help: "Class id(s) of a conditioned model, instead of --class.") var classId: String?
 
     func validateSampling() throws {
-        if let seconds, !(seconds > 0 && seconds.isFinite) { throw UsageError("--seconds must be positive") }
-        guard temperature >= 0, temperature.isFinite else { throw UsageError("--temperature must be 0 or more") }
-        if `class` != nil && classId != nil { throw UsageError("give --class or --class-id, not both") }
+        if let seconds, !(seconds > 0 && seconds.isFinite) { throw ValidationError("--seconds must be positive") }
+        guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be 0 or more") }
+        if `class` != nil && classId != nil { throw ValidationError("give --class or --class-id, not both") }
     }
 
     var checkpointPath: String { checkpoint ?? defaultCheckpointPath() }
@@ -54,14 +54,14 @@ struct GenerationSetup {
         let path = options.checkpointPath
         checkpoint = try Checkpoint.load(path, withOptimizer: false)
         let config = checkpoint.config
-        let classes = try Self.resolveClasses(names: options.class, ids: options.classId, config: config, streams: streams, path: path)
-        classNames = classes.map { $0.map { config.classNames![$0] } }
+        let classIDs = try Self.resolveClassIDs(names: options.class, ids: options.classId, config: config, streams: streams, path: path)
+        classNames = classIDs.map { $0.map { config.classNames![$0] } }
         muLaw = MuLaw(classes: config.quantizationChannels)
-        generator = Generator(parameters: checkpoint.parameters, streams: streams, classes: classes,
+        generator = Generator(parameters: checkpoint.parameters, streams: streams, classIDs: classIDs,
                               temperature: options.temperature, seed: options.seed, threads: threads)
         if let prime = options.prime {
             let audio = try AudioFile.readMono(prime, sampleRate: config.sampleRate)
-            audio.warnings.forEach(printWarning)
+            audio.warnings.forEach(printStatus)
             primeSamples = audio.samples
             generator.prime(muLaw.encode(audio.samples))
         } else {
@@ -71,7 +71,7 @@ struct GenerationSetup {
 
     /// Class ids per stream from `--class` names or `--class-id` numbers (one, or one per stream);
     /// nil for an unconditioned model. `path` names the checkpoint in errors.
-    static func resolveClasses(names requestedNames: String?, ids requestedIDs: String?, config: ModelConfig,
+    static func resolveClassIDs(names requestedNames: String?, ids requestedIDs: String?, config: ModelConfig,
                                streams: Int, path: String) throws -> [Int]? {
         let requested = requestedNames ?? requestedIDs
         guard let names = config.classNames else {
@@ -98,7 +98,7 @@ struct GenerationSetup {
         }
         if ids.count == 1 { return [Int](repeating: ids[0], count: streams) }
         guard ids.count == streams else {
-            throw UsageError("\(ids.count) classes given for \(streams) streams; give one class or one per stream (--count)")
+            throw ValidationError("\(ids.count) classes given for \(streams) streams; give one class or one per stream (--streams)")
         }
         return ids
     }

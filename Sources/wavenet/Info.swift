@@ -20,7 +20,7 @@ struct Info: ParsableCommand {
             return
         }
         let info = try AudioFile.info(path)
-        info.warnings.forEach(printWarning)
+        info.warnings.forEach(printStatus)
         if json {
             printJSON(info)
             return
@@ -91,21 +91,4 @@ extension Info {
         }
         print(lines.joined(separator: "\n"))
     }
-}
-
-func printWarning(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
-}
-
-func formatDB(_ db: Float) -> String {
-    db.isFinite ? String(format: "%.1f dBFS", db) : "-inf dBFS"
-}
-
-/// Prints a value as one line of JSON with sorted keys.
-func printJSON<T: Encodable>(_ value: T) {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-    print(String(decoding: data, as: UTF8.self))
 }

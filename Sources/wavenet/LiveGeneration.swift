@@ -8,7 +8,7 @@ import WaveNet
 struct LiveGeneration {
     let setup: GenerationSetup
     let device: String
-    let formats: [PCMOutput.SampleFormat]
+    let formats: [SampleFormat]
     /// Seconds of audio to buffer before playing; nil to work it out from the measured speed.
     let prebufferSeconds: Double?
 
@@ -55,20 +55,3 @@ struct LiveGeneration {
         return classes
     }
 }
-
-extension PCMOutput.SampleFormat: ExpressibleByArgument {}
-
-/// `--pcm-format`: which ALSA sample formats to try.
-enum PCMFormatChoice: String, ExpressibleByArgument, CaseIterable {
-    case auto, float, s16
-
-    var formats: [PCMOutput.SampleFormat] {
-        switch self {
-        case .auto: [.float, .s16]
-        case .float: [.float]
-        case .s16: [.s16]
-        }
-    }
-}
-
-import ArgumentParser

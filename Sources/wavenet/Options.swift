@@ -1,4 +1,5 @@
 import ArgumentParser
+import AudioIO
 import WaveNet
 
 /// The architecture flags shared by `train` and `bench`.
@@ -16,30 +17,28 @@ struct ArchitectureOptions: ParsableArguments {
         [sampleRate, quantizationChannels, residualChannels, dilationChannels, skipChannels, stacks, depth].contains { $0 != nil }
     }
 
-    /// The default architecture with the given flags applied.
-    func config(condChannels: Int? = nil, classNames: [String]? = nil) throws -> ModelConfig {
-        let defaults = ModelConfig()
-        if let stacks, stacks < 1 { throw UsageError("--stacks must be at least 1") }
-        if let depth, !(1...16).contains(depth) { throw UsageError("--depth must be 1...16") }
+    /// `base` (by default the default architecture) with the given flags applied.
+    func config(base defaults: ModelConfig = ModelConfig(), condChannels: Int? = nil, classNames: [String]? = nil) throws -> ModelConfig {
+        if let stacks, stacks < 1 { throw ValidationError("--stacks must be at least 1") }
+        if let depth, !(1...16).contains(depth) { throw ValidationError("--depth must be 1...16") }
         let config = ModelConfig(
             sampleRate: sampleRate ?? defaults.sampleRate,
             quantizationChannels: quantizationChannels ?? defaults.quantizationChannels,
             residualChannels: residualChannels ?? defaults.residualChannels,
             dilationChannels: dilationChannels ?? defaults.dilationChannels,
             skipChannels: skipChannels ?? defaults.skipChannels,
-            dilations: ModelConfig.dilations(stacks: stacks ?? 2, depth: depth ?? 10),
-            condChannels: condChannels, classNames: classNames)
+            dilations: stacks == nil && depth == nil ? defaults.dilations : ModelConfig.dilations(stacks: stacks ?? 2, depth: depth ?? 10),
+            condChannels: condChannels ?? defaults.condChannels, classNames: classNames ?? defaults.classNames)
         do {
             try config.validate()
         } catch {
-            throw UsageError("\(error)")
+            throw ValidationError("\(error)")
         }
         return config
     }
 }
 
-/// A bad flag value, reported as one line (ArgumentParser's ValidationError adds usage lines).
-struct UsageError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+extension SampleFormat: ExpressibleByArgument {
+    /// `s16` or `float`; `pcm16` is the old spelling of `s16`.
+    public init?(argument: String) { self.init(rawValue: argument == "pcm16" ? "s16" : argument) }
 }

@@ -19,15 +19,22 @@ struct Play: ParsableCommand {
     @Option(help: "ALSA PCM device name.") var device = "default"
     @Option(help: "Seconds of audio to buffer before playing live generation (default: from the measured speed).")
     var prebuffer: Double?
-    @Option(help: "ALSA sample format: auto (float, else 16-bit), float or s16.") var pcmFormat: PCMFormatChoice = .auto
+    @Option(help: "ALSA sample format: s16 or float (default: float, else s16).") var sampleFormat: SampleFormat?
+    @Option(name: .customLong("pcm-format"), help: .hidden) var pcmFormatAlias: String?
     @Option(help: "CPU threads for generation.") var threads = 1
     @Flag(help: "List the ALSA PCM devices and exit.") var listDevices = false
 
-    func validate() throws {
+    mutating func validate() throws {
+        if let pcmFormatAlias, pcmFormatAlias != "auto" {
+            guard let format = SampleFormat(argument: pcmFormatAlias) else {
+                throw ValidationError("--pcm-format must be auto, s16 or float, not \(pcmFormatAlias)")
+            }
+            sampleFormat = format
+        }
         try sampling.validateSampling()
-        if let prebuffer, !(prebuffer >= 0 && prebuffer.isFinite) { throw UsageError("--prebuffer must be 0 or more seconds") }
+        if let prebuffer, !(prebuffer >= 0 && prebuffer.isFinite) { throw ValidationError("--prebuffer must be 0 or more seconds") }
         if file != nil && (sampling.checkpoint != nil || sampling.prime != nil) {
-            throw UsageError("give an audio file to play, or --checkpoint to generate, not both")
+            throw ValidationError("give an audio file to play, or --checkpoint to generate, not both")
         }
     }
 
@@ -42,20 +49,23 @@ struct Play: ParsableCommand {
         }
         let setup = try GenerationSetup(sampling, streams: 1, threads: threads)
         let total = Int(((sampling.seconds ?? 10) * Double(setup.sampleRate)).rounded())
-        _ = try LiveGeneration(setup: setup, device: device, formats: pcmFormat.formats, prebufferSeconds: prebuffer).run(total: total)
+        _ = try LiveGeneration(setup: setup, device: device, formats: formats, prebufferSeconds: prebuffer).run(total: total)
     }
+
+    /// The ALSA formats to try, in order.
+    var formats: [SampleFormat] { sampleFormat.map { [$0] } ?? [.float, .s16] }
 
     func playFile(_ path: String) throws {
         let audio = try AudioFile.readInterleaved(path)
-        audio.warnings.forEach(printWarning)
+        audio.warnings.forEach(printStatus)
         var channels = audio.channels
         var samples = audio.samples
         let output: PCMOutput
         do {
-            output = try PCMOutput(device: device, sampleRate: audio.sampleRate, channels: channels, formats: pcmFormat.formats)
-        } catch let error as FileError where channels > 1 && error.problem.contains("channel") {
+            output = try PCMOutput(device: device, sampleRate: audio.sampleRate, channels: channels, formats: formats)
+        } catch let error as DeviceError where channels > 1 && error.problem.contains("channel") {
             // The device takes mono only: mix down.
-            output = try PCMOutput(device: device, sampleRate: audio.sampleRate, channels: 1, formats: pcmFormat.formats)
+            output = try PCMOutput(device: device, sampleRate: audio.sampleRate, channels: 1, formats: formats)
             samples = try AudioFile.readMono(path).samples
             channels = 1
         }

@@ -2,6 +2,7 @@ import AudioIO
 import CSndFile
 import FileIO
 import Foundation
+import TestSupport
 import XCTest
 
 final class AudioFileTests: XCTestCase {
@@ -68,18 +69,18 @@ final class AudioFileTests: XCTestCase {
     func testWriteWAVPCM16AndFloatAtomically() throws {
         let folder = makeTemporaryFolder(self)
         let signal: [Float] = [0, 0.5, -0.5, 1, -1, 0.25, 1.5, -2]
-        for encoding in WAVEncoding.allCases {
-            let path = "\(folder)/out-\(encoding).wav"
-            try AudioFile.writeWAV(signal, sampleRate: 16000, to: path, encoding: encoding)
+        for format in SampleFormat.allCases {
+            let path = "\(folder)/out-\(format).wav"
+            try AudioFile.writeWAV(signal, sampleRate: 16000, to: path, format: format)
             let back = try AudioFile.readMono(path)
             XCTAssertEqual(back.sampleRate, 16000)
             XCTAssertEqual(back.samples.count, signal.count)
             for (x, y) in zip(signal, back.samples) {
                 // PCM16 clips to full scale; float keeps values beyond it.
-                let expected = encoding == .pcm16 ? min(max(x, -1), 32767.0 / 32768) : x
-                XCTAssertEqual(y, expected, accuracy: encoding == .pcm16 ? 1.0 / 32768 : 0)
+                let expected = format == .s16 ? min(max(x, -1), 32767.0 / 32768) : x
+                XCTAssertEqual(y, expected, accuracy: format == .s16 ? 1.0 / 32768 : 0)
             }
-            XCTAssertEqual(try AudioFile.info(path).encoding, encoding == .pcm16 ? "Signed 16 bit PCM" : "32 bit float")
+            XCTAssertEqual(try AudioFile.info(path).encoding, format == .s16 ? "Signed 16 bit PCM" : "32 bit float")
         }
         // No temporary files are left beside the output.
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix(".") }
@@ -91,7 +92,7 @@ final class AudioFileTests: XCTestCase {
         let path = folder + "/square.wav"
         // A square wave of amplitude 0.5 has peak and RMS 0.5, i.e. -6.02 dBFS.
         let square = (0..<1600).map { ($0 / 8) % 2 == 0 ? Float(0.5) : -0.5 }
-        try AudioFile.writeWAV(square, sampleRate: 8000, to: path, encoding: .float)
+        try AudioFile.writeWAV(square, sampleRate: 8000, to: path, format: .float)
         let info = try AudioFile.info(path)
         XCTAssertEqual(info.format, "WAV (Microsoft)")
         XCTAssertEqual(info.sampleRate, 8000)
@@ -119,7 +120,7 @@ final class AudioFileTests: XCTestCase {
         assertRefused(folder, containing: "is a directory")
         try Data("this is not audio\n".utf8).write(to: URL(fileURLWithPath: folder + "/text.wav"))
         assertRefused(folder + "/text.wav", containing: "Format not recognised")
-        FileManager.default.createFile(atPath: folder + "/empty.wav", contents: Data())
+        _ = FileManager.default.createFile(atPath: folder + "/empty.wav", contents: Data())
         assertRefused(folder + "/empty.wav", containing: "not a readable audio file")
 
         let good = folder + "/good.wav"

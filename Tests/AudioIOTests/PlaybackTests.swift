@@ -1,24 +1,15 @@
 import AudioIO
 import FileIO
 import Foundation
+import TestSupport
 import XCTest
 
 /// Real ALSA calls into ALSA's `file` PCM, which writes every frame it is given to a file.
 final class PlaybackTests: XCTestCase {
-    func rawFloats(_ path: String) throws -> [Float] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-    }
-
-    func rawInt16(_ path: String) throws -> [Int16] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        return data.withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
-    }
-
     func testFramesReachTheDeviceExactly() throws {
         let folder = makeTemporaryFolder(self)
         let signal = sine(frequency: 440, sampleRate: 16000, seconds: 0.3, amplitude: 0.7) + [1.5, -1.5]
-        for format in PCMOutput.SampleFormat.allCases {
+        for format in SampleFormat.allCases {
             let raw = folder + "/\(format).raw"
             let output = try PCMOutput(device: "file:'\(raw)',raw", sampleRate: 16000, channels: 1, formats: [format])
             XCTAssertEqual(output.format, format)
@@ -29,9 +20,9 @@ final class PlaybackTests: XCTestCase {
             try output.write(Array(signal[1000...]))
             output.drain()
             if format == .float {
-                XCTAssertEqual(try rawFloats(raw), signal)
+                XCTAssertEqual(try rawSamples(raw, as: Float.self), signal)
             } else {
-                XCTAssertEqual(try rawInt16(raw), signal.map(PCMOutput.s16))
+                XCTAssertEqual(try rawSamples(raw, as: Int16.self), signal.map(PCMOutput.s16))
                 XCTAssertEqual(PCMOutput.s16(1.5), 32767)
                 XCTAssertEqual(PCMOutput.s16(-1.5), -32767)
                 XCTAssertEqual(PCMOutput.s16(0.5), 16384)
@@ -58,7 +49,7 @@ final class PlaybackTests: XCTestCase {
         ring.finish()
         try playback.wait()
         XCTAssertEqual(playback.played, produced.count)
-        XCTAssertEqual(try rawFloats(raw), produced)
+        XCTAssertEqual(try rawSamples(raw, as: Float.self), produced)
     }
 
     func testCancelStopsPromptly() throws {
@@ -85,7 +76,7 @@ final class PlaybackTests: XCTestCase {
         for start in stride(from: 0, to: tone.count, by: 733) { ring.write(Array(tone[start..<min(start + 733, tone.count)])) }
         ring.finish()
         try playback.wait()
-        let played = try rawFloats(raw)
+        let played = try rawSamples(raw, as: Float.self)
         XCTAssertEqual(Double(played.count), 16000, accuracy: 4)
         let middle = Array(played[2000..<14000])
         XCTAssertGreaterThan(power(of: middle, at: 500, sampleRate: 16000), 0.05)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import WaveNet
 import XCTest
 
@@ -49,19 +50,15 @@ func runWavenet(_ arguments: [String], environment: [String: String] = [:]) thro
                          crashed: process.terminationReason == .uncaughtSignal)
 }
 
-func makeTemporaryFolder(_ test: XCTestCase) -> String {
-    let path = NSTemporaryDirectory() + "wavenet-cli-\(UUID().uuidString)"
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    test.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-    return path
-}
-
-/// Asserts a clean refusal: non-zero exit, no trap, one error line on stderr naming `path` and `problem`.
-func assertRefusal(_ result: CommandResult, path: String, problem: String, file: StaticString = #filePath, line: UInt = #line) {
+/// Asserts a clean refusal: exit `status` (1, a runtime or file error, unless told), no trap,
+/// one error line on stderr naming `path` and `problem`.
+func assertRefusal(_ result: CommandResult, path: String, problem: String, status: Int32 = 1,
+                   file: StaticString = #filePath, line: UInt = #line) {
     XCTAssertFalse(result.crashed, "trapped: \(result.stderr)", file: file, line: line)
-    XCTAssertNotEqual(result.status, 0, file: file, line: line)
+    XCTAssertEqual(result.status, status, result.stderr, file: file, line: line)
     let lines = result.stderr.split(separator: "\n")
     let errorLines = lines.filter { $0.hasPrefix("Error:") }
+    XCTAssertFalse(result.stderr.contains("Usage:"), "a usage block: \(result.stderr)", file: file, line: line)
     XCTAssertEqual(errorLines.count, 1, "stderr: \(result.stderr)", file: file, line: line)
     if let message = errorLines.first {
         XCTAssertTrue(message.contains(path), "\(message) does not name \(path)", file: file, line: line)
@@ -79,9 +76,4 @@ func makeCheckpoint(_ folder: String, conditioned: Bool = false) throws -> Strin
     let path = folder + (conditioned ? "/cond.safetensors" : "/model.safetensors")
     try Checkpoint(parameters: p).save(to: path)
     return path
-}
-
-/// The frames ALSA's file PCM wrote, as float32.
-func rawFloats(_ path: String) throws -> [Float] {
-    try Data(contentsOf: URL(fileURLWithPath: path)).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
 }

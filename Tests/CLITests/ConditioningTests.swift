@@ -1,5 +1,6 @@
 import AudioIO
 import Foundation
+import TestSupport
 import WaveNet
 import XCTest
 
@@ -62,7 +63,7 @@ final class ConditioningTests: XCTestCase {
             XCTAssertTrue(range.contains(f), "class \(name) generated a dominant \(f) Hz")
         }
         // Two classes in one batch.
-        let both = try runWavenet(["generate", "--checkpoint", checkpoint, "--class", "low,high", "--count", "2",
+        let both = try runWavenet(["generate", "--checkpoint", checkpoint, "--class", "low,high", "--streams", "2",
                                    "--out", data + "/../both.wav", "--seconds", "1", "--temperature", "0.8"])
         XCTAssertEqual(both.status, 0, both.stderr)
         let low = dominantFrequency(Array(try AudioFile.readMono(data + "/../both-1.wav").samples[2000...]))

@@ -1,5 +1,6 @@
 import AudioIO
 import Foundation
+import TestSupport
 import WaveNet
 import XCTest
 
@@ -17,7 +18,7 @@ final class GenerateCommandTests: XCTestCase {
         XCTAssertEqual(info.encoding, "Signed 16 bit PCM")
         XCTAssertGreaterThan(info.rms, 0.001, "not silent")
 
-        let seconds = try runWavenet(["generate", "--checkpoint", model, "--out", folder + "/s.wav", "--seconds", "0.5", "--format", "float"])
+        let seconds = try runWavenet(["generate", "--checkpoint", model, "--out", folder + "/s.wav", "--seconds", "0.5", "--sample-format", "float"])
         XCTAssertEqual(seconds.status, 0, seconds.stderr)
         XCTAssertEqual(try AudioFile.info(folder + "/s.wav").frames, 4000)
         XCTAssertEqual(try AudioFile.info(folder + "/s.wav").encoding, "32 bit float")
@@ -41,7 +42,7 @@ final class GenerateCommandTests: XCTestCase {
         XCTAssertNotEqual(a, c)
 
         XCTAssertEqual(try runWavenet(["generate", "--checkpoint", model, "--out", folder + "/many.wav", "--samples", "300",
-                                       "--count", "3", "--seed", "4"]).status, 0)
+                                       "--streams", "3", "--seed", "4"]).status, 0)
         let streams = try (1...3).map { try AudioFile.readMono(folder + "/many-\($0).wav").samples }
         XCTAssertEqual(streams.map(\.count), [300, 300, 300])
         XCTAssertNotEqual(streams[0], streams[1])
@@ -53,7 +54,7 @@ final class GenerateCommandTests: XCTestCase {
         let primed = try generate("primed", ["--prime", folder + "/prime.wav"])
         XCTAssertEqual(Double(primed.count), 4000 + 800, accuracy: 2)
         let resampled = try AudioFile.readMono(folder + "/prime.wav", sampleRate: 8000).samples
-        assertCloseFloats(Array(primed.prefix(resampled.count)), resampled, tolerance: 1.0 / 16384)
+        assertClose(Array(primed.prefix(resampled.count)), resampled, relative: 0, absolute: 1.0 / 16384)
         let bare = try generate("bare", ["--prime", folder + "/prime.wav", "--no-prime-in-output"])
         XCTAssertEqual(bare.count, 800)
         XCTAssertEqual(bare, Array(primed.suffix(800)))
@@ -71,7 +72,7 @@ final class GenerateCommandTests: XCTestCase {
                       path: plain, problem: "not conditioned")
         XCTAssertEqual(try runWavenet(["generate", "--checkpoint", conditioned, "--out", out, "--samples", "10", "--class", "high"]).status, 0)
         let pair = try runWavenet(["generate", "--checkpoint", conditioned, "--out", folder + "/pair.wav", "--samples", "10",
-                                   "--count", "2", "--class", "low,high"])
+                                   "--streams", "2", "--class", "low,high"])
         XCTAssertEqual(pair.status, 0, pair.stderr)
         XCTAssertEqual(try runWavenet(["generate", "--checkpoint", conditioned, "--out", out, "--samples", "10", "--class-id", "1"]).status, 0)
     }
@@ -94,10 +95,4 @@ final class GenerateCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix(".") }, [])
     }
-}
-
-func assertCloseFloats(_ a: [Float], _ b: [Float], tolerance: Float, file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(a.count, b.count, file: file, line: line)
-    let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
-    XCTAssertLessThanOrEqual(worst, tolerance, file: file, line: line)
 }

@@ -1,5 +1,6 @@
 import AudioIO
 import Foundation
+import TestSupport
 import XCTest
 
 final class InfoCommandTests: XCTestCase {
@@ -25,25 +26,25 @@ final class InfoCommandTests: XCTestCase {
         XCTAssertEqual(json.status, 0, json.stderr)
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
         let info = try AudioFile.info(path)
-        XCTAssertEqual(object["sampleRate"] as? Int, 16000)
+        XCTAssertEqual(object["sample_rate"] as? Int, 16000)
         XCTAssertEqual(object["frames"] as? Int, info.frames)
         XCTAssertEqual(object["format"] as? String, "FLAC (Free Lossless Audio Codec)")
         XCTAssertEqual((object["peak"] as? Double) ?? 0, Double(info.peak), accuracy: 1e-6)
-        XCTAssertEqual((object["rmsDB"] as? Double) ?? 0, Double(info.rmsDB), accuracy: 1e-4)
+        XCTAssertEqual((object["rms_db"] as? Double) ?? 0, Double(info.rmsDB), accuracy: 1e-4)
         XCTAssertEqual((object["duration"] as? Double) ?? 0, Double(info.frames) / 16000, accuracy: 1e-9)
     }
 
     func testBadInputsGiveOneLineErrors() throws {
         let folder = makeTemporaryFolder(self)
         try Data("plain text".utf8).write(to: URL(fileURLWithPath: folder + "/text.wav"))
-        FileManager.default.createFile(atPath: folder + "/empty.wav", contents: Data())
+        _ = FileManager.default.createFile(atPath: folder + "/empty.wav", contents: Data())
         try AudioFile.writeWAV([Float](repeating: 0.25, count: 1000), sampleRate: 16000, to: folder + "/good.wav")
         let good = try Data(contentsOf: URL(fileURLWithPath: folder + "/good.wav"))
         try good.prefix(30).write(to: URL(fileURLWithPath: folder + "/cut-header.wav"))
         try good.prefix(44).write(to: URL(fileURLWithPath: folder + "/no-frames.wav"))
         var nanWAV = good
         // Float WAV with a NaN: write one through libsndfile, then poke a NaN into its data.
-        try AudioFile.writeWAV([0.1, 0.2, 0.3], sampleRate: 16000, to: folder + "/nan.wav", encoding: .float)
+        try AudioFile.writeWAV([0.1, 0.2, 0.3], sampleRate: 16000, to: folder + "/nan.wav", format: .float)
         nanWAV = try Data(contentsOf: URL(fileURLWithPath: folder + "/nan.wav"))
         let nanBits = Float.nan.bitPattern
         let offset = nanWAV.count - 4

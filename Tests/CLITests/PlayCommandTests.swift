@@ -1,5 +1,6 @@
 import AudioIO
 import Foundation
+import TestSupport
 import WaveNet
 import XCTest
 
@@ -7,11 +8,11 @@ final class PlayCommandTests: XCTestCase {
     func testPlayingAFileWritesItsFrames() throws {
         let folder = makeTemporaryFolder(self)
         let left = (0..<2205).map { Float(0.5 * sin(Double($0) * 0.1)) }
-        try AudioFile.writeWAV(left, sampleRate: 22050, to: folder + "/mono.wav", encoding: .float)
+        try AudioFile.writeWAV(left, sampleRate: 22050, to: folder + "/mono.wav", format: .float)
         let result = try runWavenet(["play", folder + "/mono.wav", "--device", "file:'\(folder)/mono.raw',raw"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(try rawFloats(folder + "/mono.raw"), left)
-        let s16 = try runWavenet(["play", folder + "/mono.wav", "--device", "file:'\(folder)/mono16.raw',raw", "--pcm-format", "s16"])
+        XCTAssertEqual(try rawSamples(folder + "/mono.raw", as: Float.self), left)
+        let s16 = try runWavenet(["play", folder + "/mono.wav", "--device", "file:'\(folder)/mono16.raw',raw", "--sample-format", "s16"])
         XCTAssertEqual(s16.status, 0, s16.stderr)
         let shorts = try Data(contentsOf: URL(fileURLWithPath: folder + "/mono16.raw")).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
         XCTAssertEqual(shorts, left.map(PCMOutput.s16))
@@ -22,11 +23,11 @@ final class PlayCommandTests: XCTestCase {
         // Stereo at 22.05 kHz: two channels at the file's own rate, frames interleaved.
         let left = (0..<3000).map { Float(0.5 * sin(Double($0) * 0.05)) }
         let interleaved = left.flatMap { [$0, -$0 / 2] }
-        try AudioFile.writeWAV(interleaved, sampleRate: 22050, channels: 2, to: folder + "/stereo.wav", encoding: .float)
+        try AudioFile.writeWAV(interleaved, sampleRate: 22050, channels: 2, to: folder + "/stereo.wav", format: .float)
         XCTAssertEqual(try AudioFile.info(folder + "/stereo.wav").channels, 2)
         let result = try runWavenet(["play", folder + "/stereo.wav", "--device", "file:'\(folder)/p.raw',raw"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(try rawFloats(folder + "/p.raw"), interleaved)
+        XCTAssertEqual(try rawSamples(folder + "/p.raw", as: Float.self), interleaved)
     }
 
     func testLivePlaybackGivesTheSamplesGenerateWrites() throws {
@@ -36,16 +37,16 @@ final class PlayCommandTests: XCTestCase {
                                    "--device", "file:'\(folder)/live.raw',raw"])
         XCTAssertEqual(live.status, 0, live.stderr)
         XCTAssertEqual(try runWavenet(["generate", "--checkpoint", model, "--seconds", "0.5", "--seed", "9", "--temperature", "0.8",
-                                       "--out", folder + "/gen.wav", "--format", "float"]).status, 0)
+                                       "--out", folder + "/gen.wav", "--sample-format", "float"]).status, 0)
         let generated = try AudioFile.readMono(folder + "/gen.wav").samples
         XCTAssertEqual(generated.count, 4000)
-        XCTAssertEqual(try rawFloats(folder + "/live.raw"), generated)
+        XCTAssertEqual(try rawSamples(folder + "/live.raw", as: Float.self), generated)
         // generate --play writes the file and plays the same samples.
         let both = try runWavenet(["generate", "--checkpoint", model, "--seconds", "0.5", "--seed", "9", "--temperature", "0.8",
-                                   "--out", folder + "/both.wav", "--format", "float", "--play", "--device", "file:'\(folder)/both.raw',raw"])
+                                   "--out", folder + "/both.wav", "--sample-format", "float", "--play", "--device", "file:'\(folder)/both.raw',raw"])
         XCTAssertEqual(both.status, 0, both.stderr)
         XCTAssertEqual(try AudioFile.readMono(folder + "/both.wav").samples, generated)
-        XCTAssertEqual(try rawFloats(folder + "/both.raw"), generated)
+        XCTAssertEqual(try rawSamples(folder + "/both.raw", as: Float.self), generated)
     }
 
     func testCtrlCStopsLivePlaybackPromptly() throws {
@@ -66,7 +67,7 @@ final class PlayCommandTests: XCTestCase {
         XCTAssertEqual(process.terminationReason, .exit)
         XCTAssertEqual(process.terminationStatus, 0, stderr)
         XCTAssertTrue(stderr.contains("stopped after"), stderr)
-        let played = try rawFloats(folder + "/long.raw").count
+        let played = try rawSamples(folder + "/long.raw", as: Float.self).count
         XCTAssertGreaterThan(played, 0)
         XCTAssertLessThan(played, 600 * 8000)
     }
@@ -82,7 +83,7 @@ final class PlayCommandTests: XCTestCase {
                                      "--device", "file:'\(folder)/slow.raw',raw"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stderr.contains("x real time; buffering"), result.stderr)
-        XCTAssertEqual(try rawFloats(folder + "/slow.raw").count, 6400)
+        XCTAssertEqual(try rawSamples(folder + "/slow.raw", as: Float.self).count, 6400)
     }
 
     func testNoSoundCardIsOneLineNamingTheDevice() throws {

@@ -1,5 +1,6 @@
 import AudioIO
 import Foundation
+import TestSupport
 import WaveNet
 import XCTest
 
@@ -69,16 +70,4 @@ final class ShippedModelTests: XCTestCase {
         XCTAssertEqual(figures["unigram_bits_per_sample"]!, try statedFigure("unigram baseline:"), accuracy: 1e-3)
         XCTAssertLessThanOrEqual(figures["bits_per_sample"]!, 0.6 * figures["unigram_bits_per_sample"]!)
     }
-}
-
-/// Power at one frequency by the Goertzel algorithm.
-func power(of signal: [Float], at frequency: Double, sampleRate: Int) -> Double {
-    let coefficient = 2 * cos(2 * Double.pi * frequency / Double(sampleRate))
-    var s1 = 0.0, s2 = 0.0
-    for x in signal {
-        let s0 = Double(x) + coefficient * s1 - s2
-        s2 = s1
-        s1 = s0
-    }
-    return (s1 * s1 + s2 * s2 - coefficient * s1 * s2) / Double(signal.count * signal.count)
 }

@@ -1,5 +1,6 @@
 import AudioIO
 import Foundation
+import TestSupport
 import WaveNet
 import XCTest
 
@@ -108,7 +109,7 @@ final class TrainCommandTests: XCTestCase {
         let long = try runWavenet(["train", data, "--checkpoint", root + "/l.safetensors", "--segment", "20000", "--stacks", "1", "--depth", "3"])
         assertRefusal(long, path: data, problem: "longest training file has 16000")
         let rate = try runWavenet(["train", data, "--checkpoint", root + "/r.safetensors", "--sample-rate", "0"])
-        XCTAssertEqual(rate.status, 1)
+        XCTAssertEqual(rate.status, 64)
         XCTAssertTrue(rate.stderr.contains("sample rate 0 Hz is outside"), rate.stderr)
         for path in ["e", "s", "l", "r"] { XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/\(path).safetensors")) }
     }

@@ -1,5 +1,6 @@
 import FileIO
 import Foundation
+import TestSupport
 import WaveNet
 import XCTest
 

@@ -1,16 +1,35 @@
 import Foundation
+import TestSupport
 import WaveNet
 import XCTest
 
 final class GeneratorTests: XCTestCase {
     /// Logits of every position of each stream's sequence from one full forward pass: [n][Q].
-    func fullForward(_ p: Parameters, _ input: [Int32], condClass: Int?) -> [Float] {
+    func fullForward(_ p: Parameters, _ input: [Int32], classID: Int?) -> [Float] {
         let w = SequenceWorkspace(config: p.config, capacity: input.count, targetCapacity: input.count)
-        input.withUnsafeBufferPointer { Network.forward(p, w, input: $0, outputs: input.count, condClass: condClass) }
+        _ = input.withUnsafeBufferPointer { Network.forward(p, w, input: $0, outputs: input.count, classID: classID) }
         return w.logitsCopy()
     }
 
-    func testTeacherForcedFastGenerationEqualsFullForward() throws {
+    /// Runs `body` with the kernels forced to `path`, or skips when this CPU lacks it.
+    func withKernelPath(_ path: KernelPath, _ body: () throws -> Void) throws {
+        guard path.isSupported else { throw XCTSkip("this CPU has no \(path) path") }
+        let saved = KernelPath.current
+        KernelPath.current = path
+        defer { KernelPath.current = saved }
+        XCTAssertEqual(KernelPath.current, path)
+        try body()
+    }
+
+    func testTeacherForcedFastGenerationEqualsFullForwardPlain() throws {
+        try withKernelPath(.plain) { try checkTeacherForcedFastGeneration() }
+    }
+
+    func testTeacherForcedFastGenerationEqualsFullForwardAVX2() throws {
+        try withKernelPath(.avx2) { try checkTeacherForcedFastGeneration() }
+    }
+
+    func checkTeacherForcedFastGeneration() throws {
         let cases: [(dilations: [Int], conditioned: Bool, streams: Int, threads: Int)] = [
             ([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1, 2], false, 1, 1),
             ([1, 2, 4, 8, 1, 2, 4, 8], false, 3, 1),
@@ -27,12 +46,12 @@ final class GeneratorTests: XCTestCase {
             var rng = SplitMix64(seed: UInt64(index))
             let steps = 2500
             let sequences = (0..<item.streams).map { _ in randomClasses(steps, config.quantizationChannels, &rng) }
-            let classes = item.conditioned ? (0..<item.streams).map { $0 % 2 } : nil
-            let generator = Generator(parameters: p, streams: item.streams, classes: classes, threads: item.threads)
+            let classIDs = item.conditioned ? (0..<item.streams).map { $0 % 2 } : nil
+            let generator = Generator(parameters: p, streams: item.streams, classIDs: classIDs, threads: item.threads)
             let fast = generator.forcedLogits(sequences)
             let Q = config.quantizationChannels
             for k in 0..<item.streams {
-                let reference = fullForward(p, sequences[k], condClass: classes?[k])
+                let reference = fullForward(p, sequences[k], classID: classIDs?[k])
                 let scale = reference.map(abs).max()!
                 var worst: Float = 0
                 for t in 0..<steps {
@@ -50,16 +69,16 @@ final class GeneratorTests: XCTestCase {
             var rng = SplitMix64(seed: 32)
             // A random prime gives the argmax path somewhere to go before it settles.
             let prime = randomClasses(40, config.quantizationChannels, &rng)
-            let classes = conditioned ? [1, 0] : nil
-            let fast = Generator(parameters: p, streams: 2, classes: classes, temperature: 0, seed: 1)
+            let classIDs = conditioned ? [1, 0] : nil
+            let fast = Generator(parameters: p, streams: 2, classIDs: classIDs, temperature: 0, seed: 1)
             fast.prime(prime)
-            let naive = NaiveGenerator(parameters: p, streams: 2, classes: classes, temperature: 0, seed: 99)
+            let naive = NaiveGenerator(parameters: p, streams: 2, classIDs: classIDs, temperature: 0, seed: 99)
             naive.prime(prime)
             let first = fast.generate(150), second = fast.generate(150)
             let b = naive.generate(300)
             XCTAssertEqual([first[0] + second[0], first[1] + second[1]], b)
             // Deterministic: a fresh generator with another seed gives the same argmax path.
-            let again = Generator(parameters: p, streams: 2, classes: classes, temperature: 0, seed: 5)
+            let again = Generator(parameters: p, streams: 2, classIDs: classIDs, temperature: 0, seed: 5)
             again.prime(prime)
             XCTAssertEqual(again.generate(300), b)
             XCTAssertGreaterThan(Set(b[0] + b[1]).count, 1, "the argmax path should not be constant")
@@ -87,12 +106,12 @@ final class GeneratorTests: XCTestCase {
             let config = tinyConfig(dilations: [1, 2, 4, 8, 16, 3], conditioned: conditioned)
             let p = try makeParameters(config, seed: 51)
             var rng = SplitMix64(seed: 52)
-            let classes = conditioned ? [1, 0] : nil
+            let classIDs = conditioned ? [1, 0] : nil
             for length in [1, 5, 20, 300] {
                 let prime = randomClasses(length, config.quantizationChannels, &rng)
-                let primed = Generator(parameters: p, streams: 2, classes: classes)
+                let primed = Generator(parameters: p, streams: 2, classIDs: classIDs)
                 primed.prime(prime)
-                let fed = Generator(parameters: p, streams: 2, classes: classes)
+                let fed = Generator(parameters: p, streams: 2, classIDs: classIDs)
                 _ = fed.forcedLogits([prime, prime])
                 for i in 0..<config.layerCount {
                     for k in 0..<2 {
@@ -111,21 +130,25 @@ final class GeneratorTests: XCTestCase {
         }
     }
 
-    func testSmallMatmulAgainstReference() {
+    func testSmallMatmulPlainAgainstReference() throws {
+        try withKernelPath(.plain) { checkSmallMatmul() }
+    }
+
+    func testSmallMatmulAVX2AgainstReference() throws {
+        try withKernelPath(.avx2) { checkSmallMatmul() }
+    }
+
+    func checkSmallMatmul() {
         var rng = SplitMix64(seed: 61)
         for (K, M, N) in [(1, 64, 64), (1, 32, 160), (1, 7, 37), (1, 128, 256), (1, 5, 200), (1, 3, 72), (4, 32, 160), (16, 64, 64)] {
             let x = (0..<K * M).map { _ in rng.nextUnitFloat() - 0.5 }
             let Wt = (0..<M * N).map { _ in rng.nextUnitFloat() - 0.5 }
             let y0 = (0..<K * N).map { _ in rng.nextUnitFloat() - 0.5 }
             for accumulate in [false, true] {
-                var fast = y0, naive = y0, swift = y0
+                var fast = y0, naive = y0
                 SmallMatmul.multiply(K, M, N, x, M, Wt, &fast, N, accumulate: accumulate)
                 Matmul.reference(transposeA: false, transposeB: false, K, N, M, x, M, Wt, N, &naive, N, beta: accumulate ? 1 : 0)
-                assertClose(fast, naive, relative: 1e-5, absolute: 1e-5, "K=\(K) M=\(M) N=\(N)")
-                if K == 1 {
-                    SmallMatmul.vectorTimesMatrix(M, N, x, Wt, &swift, accumulate: accumulate)
-                    assertClose(swift, naive, relative: 1e-5, absolute: 1e-5, "Swift SIMD M=\(M) N=\(N)")
-                }
+                assertClose(fast, naive, relative: 1e-5, absolute: 1e-5, "\(KernelPath.current) K=\(K) M=\(M) N=\(N)")
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import WaveNet
 import XCTest
 
@@ -140,7 +141,7 @@ final class GradientCheckTests: XCTestCase {
         let Q = config.quantizationChannels
         let batch = Batch(inputs: (0..<B).map { _ in randomClasses(n, Q, &rng) },
                           targets: (0..<B).map { _ in randomClasses(T, Q, &rng) },
-                          classes: config.isConditioned ? (0..<B).map { $0 % config.classCount } : nil)
+                          classIDs: config.isConditioned ? (0..<B).map { $0 % config.classCount } : nil)
         let engine = GradientEngine(parameters: p, threads: 1, batch: B, length: n, outputs: T)
         _ = engine.lossAndGradients(batch)
         let analytic = engine.gradients.array
@@ -210,12 +211,12 @@ final class CausalityTests: XCTestCase {
             let w = SequenceWorkspace(config: config, capacity: n, targetCapacity: n)
             let cond: Int? = conditioned ? 1 : nil
             let base = randomClasses(n, Q, &rng)
-            base.withUnsafeBufferPointer { Network.forward(p, w, input: $0, outputs: n, condClass: cond) }
+            _ = base.withUnsafeBufferPointer { Network.forward(p, w, input: $0, outputs: n, classID: cond) }
             let before = w.logitsCopy()
             for t0 in [0, 7, 20, 39] {
                 var changed = base
                 changed[t0] = (changed[t0] + 5) % Int32(Q)
-                changed.withUnsafeBufferPointer { Network.forward(p, w, input: $0, outputs: n, condClass: cond) }
+                _ = changed.withUnsafeBufferPointer { Network.forward(p, w, input: $0, outputs: n, classID: cond) }
                 let after = w.logitsCopy()
                 XCTAssertEqual(Array(after[0..<t0 * Q]), Array(before[0..<t0 * Q]), "outputs before \(t0) changed")
                 XCTAssertNotEqual(Array(after[t0 * Q..<(t0 + 1) * Q]), Array(before[t0 * Q..<(t0 + 1) * Q]), "output at \(t0) unchanged")
@@ -231,10 +232,10 @@ final class CausalityTests: XCTestCase {
         let n = 50, Q = config.quantizationChannels
         let input = randomClasses(n, Q, &rng)
         let w = SequenceWorkspace(config: config, capacity: n, targetCapacity: n)
-        input.withUnsafeBufferPointer { Network.forward(p, w, input: $0, outputs: n) }
+        _ = input.withUnsafeBufferPointer { Network.forward(p, w, input: $0, outputs: n) }
         let all = w.logitsCopy()
         for T in [1, 10, 33] {
-            input.withUnsafeBufferPointer { Network.forward(p, w, input: $0, outputs: T) }
+            _ = input.withUnsafeBufferPointer { Network.forward(p, w, input: $0, outputs: T) }
             assertClose(w.logitsCopy(), Array(all[(n - T) * Q..<n * Q]), relative: 1e-6, absolute: 1e-6, "T=\(T)")
         }
     }

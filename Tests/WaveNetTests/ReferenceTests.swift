@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import WaveNet
 import XCTest
 
@@ -12,15 +13,15 @@ final class ReferenceTests: XCTestCase {
         let (B, n, T) = (inputTensor.shape[0], inputTensor.shape[1], targetTensor.shape[1])
         let inputs = (0..<B).map { b in inputTensor.values[b * n..<(b + 1) * n].map { Int32($0) } }
         let targets = (0..<B).map { b in targetTensor.values[b * T..<(b + 1) * T].map { Int32($0) } }
-        let classes = reference.tensors["cond"].map { $0.values.map { Int($0) } }
-        let batch = Batch(inputs: inputs, targets: targets, classes: classes)
+        let classIDs = reference.tensors["cond"].map { $0.values.map { Int($0) } }
+        let batch = Batch(inputs: inputs, targets: targets, classIDs: classIDs)
 
         // Logits of every sequence, forward only.
         let Q = p.config.quantizationChannels
         let workspace = SequenceWorkspace(config: p.config, capacity: n, targetCapacity: T)
         for b in 0..<B {
-            inputs[b].withUnsafeBufferPointer {
-                Network.forward(p, workspace, input: $0, outputs: T, condClass: classes?[b])
+            _ = inputs[b].withUnsafeBufferPointer {
+                Network.forward(p, workspace, input: $0, outputs: T, classID: classIDs?[b])
             }
             let expected = Array(reference.tensors["logits"]!.values[b * T * Q..<(b + 1) * T * Q])
             assertClose(workspace.logitsCopy(), expected, relative: 1e-5, absolute: 1e-5, "\(name) logits b=\(b)")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import WaveNet
 import XCTest
 
@@ -8,17 +9,6 @@ func fixturePath(_ name: String) -> String {
 
 func randomClasses(_ count: Int, _ Q: Int, _ rng: inout SplitMix64) -> [Int32] {
     (0..<count).map { _ in Int32(rng.next() % UInt64(Q)) }
-}
-
-/// Relative closeness with an absolute floor, the way swift-numerics compares floats.
-func assertClose(_ a: [Float], _ b: [Float], relative: Float, absolute: Float, _ message: String = "",
-                 file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(a.count, b.count, message, file: file, line: line)
-    var failures = 0
-    for (i, (x, y)) in zip(a, b).enumerated() where abs(x - y) > absolute + relative * max(abs(x), abs(y)) {
-        failures += 1
-        if failures <= 3 { XCTFail("\(message)[\(i)]: \(x) vs \(y)", file: file, line: line) }
-    }
 }
 
 func tinyConfig(dilations: [Int] = [1, 2, 4, 1], conditioned: Bool = false) -> ModelConfig {

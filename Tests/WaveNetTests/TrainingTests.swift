@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import WaveNet
 import XCTest
 
@@ -46,7 +47,7 @@ final class TrainingTests: XCTestCase {
         let corpus = Corpus([.init(name: "big", classes: randomClasses(5000, 16, &rng), classID: 0),
                              .init(name: "small", classes: randomClasses(500, 16, &rng), classID: 1)])
         let sampler = try SegmentSampler(corpus: corpus, segment: 20, receptiveField: 5, seed: 1)
-        let classes = (1...200).flatMap { sampler.batch(step: $0, count: 4).classes! }
+        let classes = (1...200).flatMap { sampler.batch(step: $0, count: 4).classIDs! }
         let share = Double(classes.filter { $0 == 1 }.count) / Double(classes.count)
         XCTAssertEqual(share, 0.5, accuracy: 0.08)
         // Splitting holds out files of every class.

@@ -19,17 +19,17 @@ public enum GenerationBenchmark {
 
     /// Generates `samples` per stream after a short warm-up; samples/s counts all streams.
     public static func run(parameters: Parameters, streams: Int, samples: Int, naive: Bool, threads: Int, seed: UInt64 = 1) -> Result {
-        let classes = parameters.config.isConditioned ? (0..<streams).map { $0 % parameters.config.classCount } : nil
+        let classIDs = parameters.config.isConditioned ? (0..<streams).map { $0 % parameters.config.classCount } : nil
         let seconds: Double
         if naive {
-            let generator = NaiveGenerator(parameters: parameters, streams: streams, classes: classes, seed: seed)
+            let generator = NaiveGenerator(parameters: parameters, streams: streams, classIDs: classIDs, seed: seed)
             Matmul.setThreads(threads)
             _ = generator.generate(4)
             let start = DispatchTime.now().uptimeNanoseconds
             _ = generator.generate(samples)
             seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         } else {
-            let generator = Generator(parameters: parameters, streams: streams, classes: classes, seed: seed, threads: threads)
+            let generator = Generator(parameters: parameters, streams: streams, classIDs: classIDs, seed: seed, threads: threads)
             _ = generator.generate(64)
             let start = DispatchTime.now().uptimeNanoseconds
             _ = generator.generate(samples)

@@ -3,7 +3,7 @@ import Foundation
 
 /// The model's weights rearranged for one-sample-at-a-time products: input-major (`[in][out]`)
 /// copies, the two dilated taps stacked, residual and skip weights side by side.
-final class GeneratorWeights {
+final class GeneratorWeights: @unchecked Sendable {  // read-only after init
     let config: ModelConfig
     let (Q, R, D, S, L, G): (Int, Int, Int, Int, Int, Int)
     /// Per layer [2R][2D]: rows 0..<R the past tap, R..<2R the present tap.
@@ -49,17 +49,17 @@ final class GeneratorWeights {
 /// K streams advance together; with several threads the streams are split into lanes that run
 /// independently (streams never interact), each lane with its own buffers. Nothing is allocated
 /// per sample.
-public final class Generator {
+public final class Generator: @unchecked Sendable {  // lanes share nothing mutable (see generate)
     public let config: ModelConfig
     public let streams: Int
     public var temperature: Float
     let weights: GeneratorWeights
     let lanes: [GeneratorLane]
 
-    /// - classes: the conditioning class of each stream (conditioned models only).
-    public init(parameters: Parameters, streams: Int, classes: [Int]? = nil, temperature: Float = 1, seed: UInt64 = 1, threads: Int = 1) {
+    /// - classIDs: the conditioning class of each stream (conditioned models only).
+    public init(parameters: Parameters, streams: Int, classIDs: [Int]? = nil, temperature: Float = 1, seed: UInt64 = 1, threads: Int = 1) {
         precondition(streams >= 1, "at least one stream")
-        precondition((classes != nil) == parameters.config.isConditioned && (classes == nil || classes!.count == streams),
+        precondition((classIDs != nil) == parameters.config.isConditioned && (classIDs == nil || classIDs!.count == streams),
                      "a conditioned model needs one class per stream, others none")
         config = parameters.config
         self.streams = streams
@@ -71,11 +71,10 @@ public final class Generator {
         for lane in 0..<laneCount {
             let count = streams / laneCount + (lane < streams % laneCount ? 1 : 0)
             lanes.append(GeneratorLane(weights, firstStream: first, count: count,
-                                       classes: classes.map { Array($0[first..<first + count]) }, seed: seed))
+                                       classIDs: classIDs.map { Array($0[first..<first + count]) }, seed: seed))
             first += count
         }
         self.lanes = lanes
-        Matmul.setThreads(1)
     }
 
     /// Pushes `classes` through every stream's queues (teacher forcing), as if each had been
@@ -89,9 +88,12 @@ public final class Generator {
     /// Generates the next `count` samples of every stream: [streams][count] classes.
     /// Lanes run concurrently, each writing its own streams' rows of one buffer.
     public func generate(_ count: Int) -> [[Int32]] {
+        Matmul.setThreads(1)  // lanes are the parallelism; a threaded sgemm inside each would oversubscribe
         let flat = UnsafeMutableBufferPointer<Int32>.allocate(capacity: streams * max(count, 1))
         defer { flat.deallocate() }
-        let base = flat.baseAddress!, temperature = temperature
+        // Each lane writes only its own streams' rows, so sharing the pointer across threads is safe.
+        nonisolated(unsafe) let base = flat.baseAddress!
+        let temperature = temperature
         if lanes.count == 1 {
             lanes[0].generate(count, into: base, stride: count, temperature: temperature)
         } else {
@@ -107,6 +109,7 @@ public final class Generator {
     public func forcedLogits(_ classes: [[Int32]]) -> [[[Float]]] {
         precondition(classes.count == streams, "one class sequence per stream")
         let steps = classes[0].count
+        Matmul.setThreads(1)
         var result: [[[Float]]] = []
         for t in 0..<steps {
             var row: [[Float]] = []
@@ -130,10 +133,10 @@ public final class Generator {
 }
 
 /// The streams one thread advances: queues and per-step buffers, allocated once.
-final class GeneratorLane {
+final class GeneratorLane: @unchecked Sendable {  // used by one thread at a time
     let w: GeneratorWeights
     let firstStream: Int, count: Int
-    let classes: [Int]?
+    let classIDs: [Int]?
     /// Per layer [d][K][R]; `positions[i]` is the slot of the oldest entry.
     let queues: [FloatBuffer]
     var positions: [Int]
@@ -147,12 +150,12 @@ final class GeneratorLane {
     var previous: [Int32], hasPrevious = false
     var rngs: [SplitMix64]
 
-    init(_ w: GeneratorWeights, firstStream: Int, count K: Int, classes: [Int]?, seed: UInt64) {
+    init(_ w: GeneratorWeights, firstStream: Int, count K: Int, classIDs: [Int]?, seed: UInt64) {
         self.w = w
         self.firstStream = firstStream
         self.count = K
-        self.classes = classes
-        let (Q, R, D, S, L, G) = (w.Q, w.R, w.D, w.S, w.L, w.G)
+        self.classIDs = classIDs
+        let (Q, R, D, S, L) = (w.Q, w.R, w.D, w.S, w.L)
         queues = w.config.dilations.map { FloatBuffer(count: $0 * K * R) }
         positions = [Int](repeating: 0, count: L)
         h = FloatBuffer(count: K * R)
@@ -170,16 +173,8 @@ final class GeneratorLane {
         rngs = (0..<K).map { SplitMix64.derived(seed: seed, index: UInt64(firstStream + $0)) }
         let p = w.parameters, layout = p.layout
         for i in 0..<L {
-            let layer = layout.layers[i]
-            for k in 0..<K {
-                let bias = layerBias[(i * K + k) * 2 * D]
-                bias.update(from: p[layer.dilatedBias], count: 2 * D)
-                if let classes, let condWeight = layer.condWeight, let embed = layout.condEmbed {
-                    let e = p[embed + classes[k] * G]
-                    for o in 0..<2 * D { for j in 0..<G { bias[o] += p[condWeight][o * G + j] * e[j] } }
-                }
-            }
-            for s in 0..<S { skipBiasSum.base[s] += p[layer.skipBias][s] }
+            for k in 0..<K { Network.gateBias(p, layer: i, classID: classIDs?[k], into: layerBias[(i * K + k) * 2 * D]) }
+            for s in 0..<S { skipBiasSum.base[s] += p[layout.layers[i].skipBias][s] }
         }
     }
 
@@ -239,7 +234,7 @@ final class GeneratorLane {
         let Q = w.Q
         if !hasPrevious {
             // The very first input is the class of silence, mu-law of 0.0.
-            step(inputs: [Int32](repeating: Int32(MuLawClasses.silence(Q)), count: count))
+            step(inputs: [Int32](repeating: MuLaw(classes: Q).silence, count: count))
         }
         var next = [Int32](repeating: 0, count: count)
         for t in 0..<n {
@@ -257,7 +252,7 @@ final class GeneratorLane {
         let n = window.count
         let workspace = SequenceWorkspace(config: w.config, capacity: n, targetCapacity: 1)
         for k in 0..<K {
-            window.withUnsafeBufferPointer { Network.forward(w.parameters, workspace, input: $0, outputs: 1, condClass: self.classes?[k]) }
+            _ = window.withUnsafeBufferPointer { Network.forward(w.parameters, workspace, input: $0, outputs: 1, classID: self.classIDs?[k]) }
             for i in 0..<L {
                 let d = w.config.dilations[i]
                 // Slot s holds h_i[n - d + s]; the oldest (s = 0) is read next.
@@ -280,31 +275,5 @@ final class GeneratorLane {
 
     func logitsRows() -> [[Float]] {
         (0..<count).map { Array(UnsafeBufferPointer(start: logits[$0 * w.Q], count: w.Q)) }
-    }
-}
-
-/// mu-law class numbers the model needs without the audio library.
-public enum MuLawClasses {
-    /// The class of 0.0: floor(mu/2 + 0.5) with mu = Q - 1 (MODEL_SPEC.md).
-    public static func silence(_ Q: Int) -> Int { Int((Double(Q - 1) / 2 + 0.5).rounded(.down)) }
-}
-
-public enum Sampling {
-    /// Draws a class from softmax(logits / temperature); temperature 0 takes the argmax.
-    /// The logits row is used as scratch.
-    @inline(__always)
-    public static func sample(_ logits: UnsafeMutablePointer<Float>, _ Q: Int, temperature: Float, rng: inout SplitMix64) -> Int32 {
-        var best = 0
-        for j in 1..<Q where logits[j] > logits[best] { best = j }
-        if temperature <= 0 { return Int32(best) }
-        let maxLogit = logits[best], inverse = 1 / temperature
-        for j in 0..<Q { logits[j] *= inverse }
-        let total = SoftmaxCrossEntropy.exponentiate(logits, Q, shift: maxLogit * inverse)
-        var u = rng.nextUnitFloat() * total
-        for j in 0..<Q {
-            u -= logits[j]
-            if u < 0 { return Int32(j) }
-        }
-        return Int32(best)
     }
 }

@@ -4,16 +4,16 @@
 public final class NaiveGenerator {
     public let config: ModelConfig
     let parameters: Parameters
-    let classes: [Int]?
+    let classIDs: [Int]?
     let workspace: SequenceWorkspace
     var histories: [[Int32]]
     var rngs: [SplitMix64]
     public var temperature: Float
 
-    public init(parameters: Parameters, streams: Int, classes: [Int]? = nil, temperature: Float = 1, seed: UInt64 = 1) {
+    public init(parameters: Parameters, streams: Int, classIDs: [Int]? = nil, temperature: Float = 1, seed: UInt64 = 1) {
         self.parameters = parameters
         config = parameters.config
-        self.classes = classes
+        self.classIDs = classIDs
         self.temperature = temperature
         workspace = SequenceWorkspace(config: config, capacity: config.receptiveField, targetCapacity: 1)
         histories = [[Int32]](repeating: [], count: streams)
@@ -27,7 +27,7 @@ public final class NaiveGenerator {
     /// Logits after the history of stream k: [Q].
     public func logits(stream k: Int) -> [Float] {
         let window = Array(histories[k].suffix(config.receptiveField))
-        window.withUnsafeBufferPointer { Network.forward(parameters, workspace, input: $0, outputs: 1, condClass: classes?[k]) }
+        _ = window.withUnsafeBufferPointer { Network.forward(parameters, workspace, input: $0, outputs: 1, classID: classIDs?[k]) }
         return workspace.logitsCopy()
     }
 
@@ -35,7 +35,7 @@ public final class NaiveGenerator {
         let Q = config.quantizationChannels
         var output = [[Int32]](repeating: [], count: histories.count)
         for k in histories.indices {
-            if histories[k].isEmpty { histories[k].append(Int32(MuLawClasses.silence(Q))) }
+            if histories[k].isEmpty { histories[k].append(MuLaw(classes: Q).silence) }
             for _ in 0..<count {
                 var row = logits(stream: k)
                 let next = row.withUnsafeMutableBufferPointer {

@@ -74,15 +74,32 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     }
 }
 
+extension ModelConfig {
+    /// How `other` differs from this architecture, one phrase per field in this model's terms
+    /// ("residual channels 32"); empty when they describe the same model.
+    public func mismatches(with other: ModelConfig) -> [String] {
+        var found: [String] = []
+        func compare<T: Equatable>(_ name: String, _ mine: T, _ theirs: T) {
+            if mine != theirs { found.append("\(name) \(mine)") }
+        }
+        compare("sample rate", sampleRate, other.sampleRate)
+        compare("quantization channels", quantizationChannels, other.quantizationChannels)
+        compare("residual channels", residualChannels, other.residualChannels)
+        compare("dilation channels", dilationChannels, other.dilationChannels)
+        compare("skip channels", skipChannels, other.skipChannels)
+        compare("dilations", dilations, other.dilations)
+        compare("conditioning channels", condChannels ?? 0, other.condChannels ?? 0)
+        return found
+    }
+}
+
 public enum ModelError: Error, CustomStringConvertible, Equatable {
     case invalidConfig(String)
-    case shapeMismatch(String)
     case nonFiniteLoss(step: Int)
 
     public var description: String {
         switch self {
         case .invalidConfig(let message): "invalid model configuration: \(message)"
-        case .shapeMismatch(let message): message
         case .nonFiniteLoss(let step): "loss became NaN or infinite at step \(step)"
         }
     }

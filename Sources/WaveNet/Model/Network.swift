@@ -7,7 +7,7 @@
 /// Only what the scored outputs need is computed: layer i runs on times
 /// `[n - T - Σ_{j>i} d_j, n)` (clamped at 0), and the skip sum and head on the last T times.
 /// With `n = T + receptiveField - 1` the first of the T outputs sees real context only.
-public final class SequenceWorkspace {
+public final class SequenceWorkspace: @unchecked Sendable {  // one lane (thread) at a time
     public let config: ModelConfig
     /// Longest sequence and most scored outputs this workspace holds.
     public let capacity: Int, targetCapacity: Int
@@ -21,6 +21,8 @@ public final class SequenceWorkspace {
     let gates: FloatBuffer
     let gateGradients: FloatBuffer
     let preactivationGradient: FloatBuffer
+    /// [pad + capacity, R]: one buffer for every layer's dh, since h[i+1] = h[i] + ... passes
+    /// dh[i+1] on unchanged to dh[i]; each layer only adds its own terms (see `backward`).
     let residualGradient: FloatBuffer
     /// [T, S]: relu(skip sum); [T, S]: relu(output.1); [T, Q]: logits, then their gradient.
     let skipSum: FloatBuffer, hidden: FloatBuffer, logits: FloatBuffer
@@ -29,10 +31,9 @@ public final class SequenceWorkspace {
     let layerBias: FloatBuffer
     let biasGradient: FloatBuffer
     let skipBiasGradient: FloatBuffer
-    let embeddingGradient: FloatBuffer
     /// Start time of each layer for the current sequence.
     var starts: [Int] = []
-    var length = 0, targetCount = 0, condClass: Int? = nil
+    var length = 0, targetCount = 0, classID: Int? = nil
 
     public init(config: ModelConfig, capacity: Int, targetCapacity: Int) {
         precondition(targetCapacity >= 1 && targetCapacity <= capacity, "workspace needs 1 <= targets <= length")
@@ -55,7 +56,6 @@ public final class SequenceWorkspace {
         layerBias = FloatBuffer(count: L * 2 * D)
         biasGradient = FloatBuffer(count: 2 * D)
         skipBiasGradient = FloatBuffer(count: S)
-        embeddingGradient = FloatBuffer(count: max(G, 1))
     }
 
     /// Row t of h[i] (t may be negative down to -pad: zeros).
@@ -82,17 +82,17 @@ public enum Network {
     @discardableResult
     public static func forward(_ p: Parameters, _ w: SequenceWorkspace, input: UnsafeBufferPointer<Int32>,
                                outputs T: Int, targets: UnsafeBufferPointer<Int32>? = nil,
-                               condClass: Int? = nil, lossScale: Float = 1) -> Double {
+                               classID: Int? = nil, lossScale: Float = 1) -> Double {
         let n = input.count
         precondition(n <= w.capacity && T <= w.targetCapacity && T >= 1 && T <= n, "sequence does not fit the workspace")
         precondition(targets == nil || targets!.count == T, "need one target per scored output")
-        precondition((condClass != nil) == p.config.isConditioned, "a conditioned model needs a class, others none")
-        let (Q, R, D, S, L, G) = (w.Q, w.R, w.D, w.S, w.L, w.G)
+        precondition((classID != nil) == p.config.isConditioned, "a conditioned model needs a class, others none")
+        let (Q, R, D, S, L) = (w.Q, w.R, w.D, w.S, w.L)
         let LD = L * D
         let layout = p.layout
         w.length = n
         w.targetCount = T
-        w.condClass = condClass
+        w.classID = classID
 
         // Start time of every layer: what the layers above and the T outputs need.
         var starts = [Int](repeating: 0, count: L)
@@ -120,17 +120,8 @@ public enum Network {
         for i in 0..<L {
             let layer = layout.layers[i]
             let d = p.config.dilations[i], s = starts[i], M = n - s
-            // Per-sequence bias of the gate: dilated bias plus the class term.   e: [G] -> [2D]
             let layerBias = w.layerBias[i * 2 * D]
-            layerBias.update(from: p[layer.dilatedBias], count: 2 * D)
-            if let condClass, let condWeight = layer.condWeight, let embed = layout.condEmbed {
-                let e = p[embed + condClass * G]
-                for o in 0..<2 * D {
-                    var sum: Float = 0
-                    for g in 0..<G { sum += p[condWeight][o * G + g] * e[g] }
-                    layerBias[o] += sum
-                }
-            }
+            gateBias(p, layer: i, classID: classID, into: layerBias)
             // Dilated causal convolution: z[t] = W0 h[t-d] + W1 h[t].   h: [M, R] -> z: [M, 2D]
             let W0 = p[layer.dilatedWeight], W1 = W0 + 2 * D * R
             let z = w.act(i, s)
@@ -220,6 +211,7 @@ public enum Network {
         for i in stride(from: L - 1, through: 0, by: -1) {
             let layer = layout.layers[i]
             let d = p.config.dilations[i], s = w.starts[i], M = n - s
+            // dh holds dL/dh[i+1] here (the identity path of h[i+1] = h[i] + ...); this layer adds its terms.
             let dh = w.residualGradient[(w.pad + s) * R]
             // Residual 1x1: dg += dh Wr, dWr += dh^T g, dbr += Σ dh.   [M, R] -> [M, D]
             if i + 1 < L {
@@ -234,9 +226,9 @@ public enum Network {
             addColumnSums(M, 2 * D, dz + s * 2 * D, 2 * D, into: dBias)
             let gBias = g(layer.dilatedBias)
             for o in 0..<2 * D { gBias[o] += dBias[o] }
-            if let condClass = w.condClass, let condWeight = layer.condWeight, let embed = layout.condEmbed {
+            if let classID = w.classID, let condWeight = layer.condWeight, let embed = layout.condEmbed {
                 // z += Wc e: dWc += dz_sum e^T, de += Wc^T dz_sum.   [2D] -> [2D, G], [G]
-                let e = p[embed + condClass * G], gW = g(condWeight), gE = g(embed + condClass * G)
+                let e = p[embed + classID * G], gW = g(condWeight), gE = g(embed + classID * G)
                 for o in 0..<2 * D {
                     for k in 0..<G {
                         gW[o * G + k] += dBias[o] * e[k]
@@ -267,6 +259,20 @@ public enum Network {
                 let past = gTable + Int(input[t - 1]) * R
                 for r in 0..<R { past[r] += dh[r] }
             }
+        }
+    }
+
+    /// Per-sequence bias of layer i's gate: the dilated bias plus the class term Wc e[class].
+    ///   e: [G] -> bias: [2D]
+    static func gateBias(_ p: Parameters, layer i: Int, classID: Int?, into bias: UnsafeMutablePointer<Float>) {
+        let layer = p.layout.layers[i], D = p.config.dilationChannels, G = p.config.condChannels ?? 0
+        bias.update(from: p[layer.dilatedBias], count: 2 * D)
+        guard let classID, let condWeight = layer.condWeight, let embed = p.layout.condEmbed else { return }
+        let e = p[embed + classID * G], W = p[condWeight]
+        for o in 0..<2 * D {
+            var sum: Float = 0
+            for g in 0..<G { sum += W[o * G + g] * e[g] }
+            bias[o] += sum
         }
     }
 

@@ -11,6 +11,7 @@ public final class Parameters: @unchecked Sendable {
         values = FloatBuffer(count: layout.count)
     }
 
+    /// The address of parameter `offset` (bounds-checked like `FloatBuffer`).
     public subscript(offset: Int) -> UnsafeMutablePointer<Float> { values[offset] }
 
     /// PyTorch's default initialisation: Conv1d and Linear weights and biases uniform in

@@ -103,7 +103,7 @@ public struct SegmentSampler: Sendable {
     /// within that class's audio.
     public func batch(step: Int, count: Int) -> Batch {
         var rng = SplitMix64.derived(seed: seed, index: UInt64(step))
-        var inputs: [[Int32]] = [], targets: [[Int32]] = [], classes: [Int] = []
+        var inputs: [[Int32]] = [], targets: [[Int32]] = [], classIDs: [Int] = []
         for _ in 0..<count {
             let group = groups.count == 1 ? groups[0] : groups[Int(rng.next() % UInt64(groups.count))]
             let position = Int(rng.next() % UInt64(group.cumulativeStarts.last!))
@@ -118,9 +118,9 @@ public struct SegmentSampler: Sendable {
             let windowClasses = item.classes[start..<start + window]
             inputs.append(Array(windowClasses.dropLast()))
             targets.append(Array(windowClasses.suffix(segment)))
-            if let id = item.classID { classes.append(id) }
+            if let id = item.classID { classIDs.append(id) }
         }
-        return Batch(inputs: inputs, targets: targets, classes: classes.count == count ? classes : nil)
+        return Batch(inputs: inputs, targets: targets, classIDs: classIDs.count == count ? classIDs : nil)
     }
 }
 

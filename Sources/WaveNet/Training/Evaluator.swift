@@ -86,7 +86,7 @@ public final class Evaluator {
         for start in stride(from: 0, to: chunks.count, by: batchSize) {
             let group = chunks[start..<min(start + batchSize, chunks.count)]
             let batch = Batch(inputs: group.map(\.input), targets: group.map(\.targets),
-                              classes: group.first?.classID == nil ? nil : group.map { $0.classID! })
+                              classIDs: group.first?.classID == nil ? nil : group.map { $0.classID! })
             for (chunkLoss, entry) in zip(engine.sequenceLosses(batch), group) { sums[entry.item] += chunkLoss }
         }
         let counts = items.map { max($0.classes.count - 1, 0) }

@@ -7,12 +7,12 @@ public struct Batch: Sendable {
     /// [B][T_b]: the class each scored output should predict.
     public var targets: [[Int32]]
     /// [B] class ids, with a conditioned model.
-    public var classes: [Int]?
+    public var classIDs: [Int]?
 
-    public init(inputs: [[Int32]], targets: [[Int32]], classes: [Int]? = nil) {
+    public init(inputs: [[Int32]], targets: [[Int32]], classIDs: [Int]? = nil) {
         self.inputs = inputs
         self.targets = targets
-        self.classes = classes
+        self.classIDs = classIDs
     }
 
     public var count: Int { inputs.count }
@@ -24,7 +24,7 @@ public struct Batch: Sendable {
 /// Each lane owns a workspace and a gradient buffer and runs whole sequences with
 /// single-threaded BLAS; lane gradients are then summed in a fixed order, so results depend
 /// only on the inputs and the lane count, never on scheduling.
-public final class GradientEngine {
+public final class GradientEngine: @unchecked Sendable {  // each lane touches only its own workspace and gradient
     public let parameters: Parameters
     public let lanes: Int
     let workspaces: [SequenceWorkspace]
@@ -79,7 +79,8 @@ public final class GradientEngine {
         let keepPerSequence = perSequence.count == B
         laneLoss.withUnsafeMutableBufferPointer { losses in
           perSequence.withUnsafeMutableBufferPointer { sequenceLosses in
-            let (losses, sequenceLosses) = (losses, sequenceLosses)
+            // Lane l writes losses[l] and the entries of its own sequences only.
+            nonisolated(unsafe) let (losses, sequenceLosses) = (losses, sequenceLosses)
             DispatchQueue.concurrentPerform(iterations: lanes) { lane in
                 let w = workspaces[lane]
                 if backward { laneGradients[lane].zero() }
@@ -88,7 +89,7 @@ public final class GradientEngine {
                     batch.inputs[b].withUnsafeBufferPointer { input in
                         batch.targets[b].withUnsafeBufferPointer { targets in
                             let loss = Network.forward(parameters, w, input: input, outputs: targets.count, targets: targets,
-                                                       condClass: batch.classes?[b], lossScale: scale)
+                                                       classID: batch.classIDs?[b], lossScale: scale)
                             if keepPerSequence { sequenceLosses[b] = loss }
                             sum += loss
                             if backward { Network.backward(parameters, w, input: input, grads: laneGradients[lane]) }

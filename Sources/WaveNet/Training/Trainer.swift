@@ -81,9 +81,9 @@ public final class Trainer {
     public func trainStep() throws -> Double {
         let batch = sampler.batch(step: step + 1, count: settings.batch)
         let loss = engine.lossAndGradients(batch)
-        if let classes = batch.classes {
+        if let classIDs = batch.classIDs {
             var sums: [Int: (Double, Int)] = [:]
-            for (b, id) in classes.enumerated() {
+            for (b, id) in classIDs.enumerated() {
                 let entry = sums[id] ?? (0, 0)
                 sums[id] = (entry.0 + engine.lastSequenceLosses[b], entry.1 + batch.targets[b].count)
             }

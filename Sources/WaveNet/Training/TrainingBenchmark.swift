@@ -31,7 +31,7 @@ public struct TrainingBenchmark {
         let Q = UInt64(config.quantizationChannels)
         let data = Batch(inputs: (0..<batch).map { _ in (0..<length).map { _ in Int32(rng.next() % Q) } },
                          targets: (0..<batch).map { _ in (0..<segment).map { _ in Int32(rng.next() % Q) } },
-                         classes: config.isConditioned ? (0..<batch).map { $0 % config.classCount } : nil)
+                         classIDs: config.isConditioned ? (0..<batch).map { $0 % config.classCount } : nil)
         var times: [Double] = []
         for step in 1...(warmup + steps) {
             let start = DispatchTime.now().uptimeNanoseconds

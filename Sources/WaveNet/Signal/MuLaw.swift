@@ -30,6 +30,9 @@ public struct MuLaw: Sendable {
         return copysign((pow(1 + mu, abs(y)) - 1) / mu, y)
     }
 
+    /// The class of 0.0, floor(mu/2 + 0.5): the input before the first sample.
+    public var silence: Int32 { encode(0) }
+
     public func encode(_ samples: [Float]) -> [Int32] { samples.map(encode) }
     public func decode(_ classes: [Int32]) -> [Float] { classes.map(decode) }
 }

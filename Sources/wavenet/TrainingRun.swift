@@ -1,0 +1,95 @@
+import FileIO
+import Foundation
+import WaveNet
+
+/// The loop: steps, validation, saving, the log, progress and stopping on a signal.
+struct TrainingRun {
+    let trainer: Trainer
+    let checkpoint: String
+    let steps: Int
+    let saveEvery: Int
+    let validateEvery: Int
+    let logPath: String?
+    let appendLog: Bool
+
+    func run() throws {
+        var log: FileHandle?
+        if let logPath {
+            if !appendLog || !FileManager.default.fileExists(atPath: logPath) {
+                guard FileManager.default.createFile(atPath: logPath, contents: nil) else {
+                    throw FileError(logPath, "cannot create log file")
+                }
+            }
+            guard let handle = FileHandle(forWritingAtPath: logPath) else { throw FileError(logPath, "cannot open log file") }
+            handle.seekToEndOfFile()
+            log = handle
+        }
+        defer { try? log?.close() }
+        installStopHandlers()
+        let progress = ProgressLine()
+        let first = trainer.step, last = trainer.step + steps
+        let started = monotonicSeconds()
+        var lastLoss = Double.nan
+        var lastValidation: Double?
+        var lastValidationByClass: [String: Double] = [:]
+        let classNames = trainer.parameters.config.classNames ?? []
+        var saved = trainer.step
+
+        while trainer.step < last && stopRequested == 0 {
+            let stepStart = monotonicSeconds()
+            do {
+                lastLoss = try trainer.trainStep()
+            } catch let error as ModelError {
+                progress.finish()
+                throw FileError(checkpoint, "\(error); training stopped, the checkpoint keeps step \(saved). Try a lower --learning-rate or --gradient-clip")
+            }
+            let now = monotonicSeconds()
+            let rate = Double(trainer.samplesPerStep) / (now - stepStart)
+            var validationBits: Double?
+            var validationByClass: [String: Double] = [:]
+            if trainer.step % validateEvery == 0 || trainer.step == last, let result = trainer.validate() {
+                validationBits = result.total.bitsPerSample
+                lastValidation = validationBits
+                for (id, figure) in result.perClass { validationByClass[classNames[id]] = figure.bitsPerSample }
+                lastValidationByClass = validationByClass
+            }
+            if let log {
+                var entry: [String: Any] = ["step": trainer.step, "loss_nats": lastLoss, "bits_per_sample": lastLoss / ln2,
+                                            "samples_per_second": rate, "elapsed_seconds": now - started]
+                if let validationBits { entry["validation_bits_per_sample"] = validationBits }
+                if !trainer.lastClassLosses.isEmpty {
+                    entry["bits_per_sample_by_class"] = Dictionary(uniqueKeysWithValues: trainer.lastClassLosses.map { (classNames[$0.key], $0.value / ln2) })
+                }
+                if !validationByClass.isEmpty { entry["validation_bits_per_sample_by_class"] = validationByClass }
+                let line = try JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys])
+                log.write(line + Data("\n".utf8))
+            }
+            if trainer.step % saveEvery == 0 {
+                try trainer.save(to: checkpoint)
+                saved = trainer.step
+            }
+            let done = trainer.step - first
+            let eta = (now - started) / Double(done) * Double(last - trainer.step)
+            var text = "step \(trainer.step)/\(last)  loss \(String(format: "%.4f", lastLoss)) nats  "
+                + "\(String(format: "%.3f", lastLoss / ln2)) bits/sample  \(Int(rate)) samples/s  ETA \(formatDuration(eta))"
+            if let lastValidation { text += "  validation \(String(format: "%.3f", lastValidation)) bits" }
+            progress.update(text, now: now)
+        }
+        progress.finish()
+        if stopRequested != 0 { printStatus("stopping at step \(trainer.step) (signal); saving") }
+        if saved != trainer.step || !FileManager.default.fileExists(atPath: checkpoint) {
+            try trainer.save(to: checkpoint)
+        }
+        let elapsed = monotonicSeconds() - started
+        let ran = trainer.step - first
+        var summary = "trained \(ran) steps in \(formatDuration(elapsed))"
+        if ran > 0 {
+            summary += String(format: " (%.0f samples/s); final loss %.4f nats, %.3f bits/sample", Double(ran * trainer.samplesPerStep) / elapsed, lastLoss, lastLoss / ln2)
+        }
+        if let lastValidation { summary += String(format: "; validation %.3f bits/sample", lastValidation) }
+        if !lastValidationByClass.isEmpty {
+            summary += " (" + lastValidationByClass.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", ") + ")"
+        }
+        printStatus(summary + "; saved \(checkpoint) at step \(trainer.step)")
+    }
+}

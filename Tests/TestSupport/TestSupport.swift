@@ -1,0 +1,47 @@
+import Foundation
+import XCTest
+
+// Helpers shared by every test target.
+
+/// A fresh folder under the system temporary folder, removed when `test` ends.
+public func makeTemporaryFolder(_ test: XCTestCase) -> String {
+    let path = NSTemporaryDirectory() + "wavenet-test-\(UUID().uuidString)"
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+    return path
+}
+
+/// Relative closeness with an absolute floor, the way swift-numerics compares floats:
+/// |a - b| <= absolute + relative * max(|a|, |b|) element by element. Reports the first three misses.
+public func assertClose(_ a: [Float], _ b: [Float], relative: Float, absolute: Float, _ message: String = "",
+                        file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, message, file: file, line: line)
+    var failures = 0
+    for (i, (x, y)) in zip(a, b).enumerated() where !(abs(x - y) <= absolute + relative * max(abs(x), abs(y))) {
+        failures += 1
+        if failures <= 3 { XCTFail("\(message)[\(i)]: \(x) vs \(y)", file: file, line: line) }
+    }
+}
+
+/// The samples of a headerless file (what ALSA's `file` PCM writes with `raw`), in native byte order.
+public func rawSamples<T>(_ path: String, as type: T.Type) throws -> [T] {
+    try Data(contentsOf: URL(fileURLWithPath: path)).withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
+}
+
+public func sine(frequency: Double, sampleRate: Int, seconds: Double, amplitude: Float = 0.5) -> [Float] {
+    (0..<Int(Double(sampleRate) * seconds)).map { i in
+        amplitude * Float(sin(2 * Double.pi * frequency * Double(i) / Double(sampleRate)))
+    }
+}
+
+/// Power of `signal` at `frequency` by the Goertzel algorithm (one DFT bin), normalised by length².
+public func power(of signal: [Float], at frequency: Double, sampleRate: Int) -> Double {
+    let coefficient = 2 * cos(2 * Double.pi * frequency / Double(sampleRate))
+    var s1 = 0.0, s2 = 0.0
+    for x in signal {
+        let s0 = Double(x) + coefficient * s1 - s2
+        s2 = s1
+        s1 = s0
+    }
+    return (s1 * s1 + s2 * s2 - coefficient * s1 * s2) / Double(signal.count * signal.count)
+}
