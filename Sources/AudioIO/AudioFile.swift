@@ -107,11 +107,20 @@ public enum AudioFile {
     /// in the same folder, synced, then renamed over `path`. On any failure nothing is left at `path`.
     public static func writeWAV(_ samples: [Float], sampleRate: Int, channels: Int = 1, to path: String,
                                 format: SampleFormat = .s16) throws {
-        guard channels >= 1, samples.count % channels == 0 else {
+        try writeWAVs([samples], sampleRate: sampleRate, channels: channels, to: [path], format: format)
+    }
+
+    /// Writes one WAV file per entry of `streams`, all or nothing: if any cannot be written,
+    /// none is, and every path is left as it was.
+    public static func writeWAVs(_ streams: [[Float]], sampleRate: Int, channels: Int = 1, to paths: [String],
+                                 format: SampleFormat = .s16) throws {
+        precondition(streams.count == paths.count, "one path per stream")
+        for (samples, path) in zip(streams, paths) where channels < 1 || samples.count % channels != 0 {
             throw FileError(path, "cannot write: \(samples.count) samples do not make whole frames of \(channels) channels")
         }
-        try SampleRate.validate(sampleRate, what: path)
-        try AtomicFile.write(to: path) { tempPath in
+        for path in paths { try SampleRate.validate(sampleRate, what: path) }
+        try AtomicFile.writeAll(paths) { i, tempPath in
+            let (samples, path) = (streams[i], paths[i])
             var info = SF_INFO()
             info.samplerate = Int32(sampleRate)
             info.channels = Int32(channels)

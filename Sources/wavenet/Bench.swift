@@ -20,13 +20,19 @@ struct BenchTrain: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
-        guard batch >= 1, segment >= 1, steps >= 1, threads >= 1 else {
-            throw ValidationError("--batch, --segment, --steps and --threads must be at least 1")
+        try checkLimits {
+            try Limits.batch.check(batch)
+            try Limits.segment.check(segment)
+            try Limits.benchSteps.check(steps)
+            try Limits.threads.check(threads)
         }
     }
 
     func run() throws {
         let config = try architecture.config()
+        try checkMemory(GradientEngine.estimatedBytes(config: config, threads: threads, batch: batch,
+                                                      length: segment + config.receptiveField - 1, outputs: segment),
+                        for: "batch \(batch) x segment \(segment)", advice: "lower --batch or --segment")
         let result = try TrainingBenchmark.run(config: config, batch: batch, segment: segment, steps: steps, threads: threads)
         if json {
             printJSON(result)
@@ -51,7 +57,11 @@ struct BenchGenerate: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
-        guard streams >= 1, samples >= 1, threads >= 1 else { throw ValidationError("--streams, --samples and --threads must be at least 1") }
+        try checkLimits {
+            try Limits.streams.check(streams)
+            try Limits.samples.check(samples)
+            try Limits.threads.check(threads)
+        }
         if checkpoint != nil && architecture.anyGiven { throw ValidationError("give --checkpoint or architecture flags, not both") }
     }
 
@@ -63,6 +73,10 @@ struct BenchGenerate: ParsableCommand {
             parameters = try Parameters(config: try architecture.config())
             parameters.initialize(seed: 1)
         }
+        let c = parameters.config
+        // Each stream's queues hold one row per dilation step; the output holds every sample.
+        try checkMemory(Double(streams) * (Double(c.receptiveField * c.residualChannels) * 4 + Double(samples) * 4),
+                        for: "\(streams) streams x \(samples) samples", advice: "lower --streams or --samples")
         let result = GenerationBenchmark.run(parameters: parameters, streams: streams, samples: samples, naive: naive, threads: threads)
         if json {
             printJSON(result)

@@ -1,4 +1,5 @@
 import Foundation
+import WaveNet
 
 /// Status, warnings and errors: one line on stderr, so that stdout carries only results.
 func printStatus(_ line: String) {
@@ -20,3 +21,17 @@ func formatDB(_ db: Float) -> String {
 
 /// Nats per bit.
 let ln2 = log(2.0)
+
+/// A run that would need more memory than the machine has (exit 1).
+struct MemoryError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Throws when `bytes` exceed 80% of physical memory: `what` needs them, `advice` says which flag to lower.
+func checkMemory(_ bytes: Double, for what: String, advice: String) throws {
+    let physical = Double(Limits.physicalMemoryBytes)
+    if bytes > 0.8 * physical {
+        throw MemoryError(description: String(format: "%@ needs about %.1f GB, more than this machine's %.1f GB allows; %@",
+                                              what, bytes / 1e9, physical / 1e9, advice))
+    }
+}

@@ -17,7 +17,8 @@ enum CorpusLoader {
             audio.warnings.forEach(printStatus)
             let samples = Silence.trim(audio.samples, sampleRate: sampleRate, thresholdDB: silenceThresholdDB)
             if samples.isEmpty {
-                printStatus("warning: skipping \(path): silent below \(silenceThresholdDB ?? 0) dBFS throughout")
+                let reason = silenceThresholdDB.map { "silent below \($0) dBFS throughout" } ?? "no samples left at \(sampleRate) Hz"
+                printStatus("warning: skipping \(path): \(reason)")
                 continue
             }
             items.append(Corpus.Item(name: path, classes: muLaw.encode(samples), classID: classID))

@@ -17,23 +17,35 @@ struct Eval: ParsableCommand {
     @Argument(help: "Audio files or folders (searched recursively).") var paths: [String]
     @Option(help: "With a conditioned model: the class to evaluate the files under.") var `class`: String?
     @Option(help: "With a conditioned model: the class id, instead of --class.") var classId: String?
-    @Option(help: "CPU threads.") var threads = 2
+    @Option(help: "CPU threads, \(Limits.threads.text).") var threads = 2
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
         guard !paths.isEmpty else { throw ValidationError("give at least one audio file or folder") }
-        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be 1...256") }
+        try checkLimits { try Limits.threads.check(threads) }
         if `class` != nil && classId != nil { throw ValidationError("give --class or --class-id, not both") }
     }
 
     func run() throws {
         let model = try Checkpoint.load(checkpoint, withOptimizer: false)
         let config = model.config
+        try checkMemory(Evaluator.estimatedBytes(config: config, threads: threads), for: "evaluating with \(threads) threads",
+                        advice: "lower --threads")
         let scan = try AudioFolder.expand(paths)
         scan.warnings.forEach(printStatus)
         let classID = try GenerationSetup.resolveClassIDs(names: `class`, ids: classId, config: config, streams: 1, path: checkpoint)?.first
-        let corpus = try CorpusLoader.load(scan.files, sampleRate: config.sampleRate, quantization: config.quantizationChannels,
+        let loaded = try CorpusLoader.load(scan.files, sampleRate: config.sampleRate, quantization: config.quantizationChannels,
                                            silenceThresholdDB: nil, classID: classID)
+        // A file of one sample has no target: nothing predicts anything in it.
+        let scored = loaded.items.filter { item in
+            if item.classes.count >= 2 { return true }
+            printStatus("warning: skipping \(item.name): \(item.classes.count) sample at \(config.sampleRate) Hz, too short to score")
+            return false
+        }
+        guard !scored.isEmpty else {
+            throw FileError(paths.count == 1 ? paths[0] : checkpoint, "nothing to evaluate: every file is shorter than two samples at \(config.sampleRate) Hz")
+        }
+        let corpus = Corpus(scored)
         let result = Evaluator(parameters: model.parameters, threads: threads).evaluate(corpus.items)
         if json {
             printJSON(result.total)

@@ -22,18 +22,30 @@ func defaultCheckpointPath() -> String {
 /// The options `generate` and `play` share: which model, which class, how to sample, the prime.
 struct SamplingOptions: ParsableArguments {
     @Option(help: "The model (default: the shipped Checkpoints/default.safetensors).") var checkpoint: String?
-    @Option(help: "Seconds of audio to generate per stream.") var seconds: Double?
-    @Option(help: "Sampling temperature: 1 samples the model's distribution, 0 always takes the likeliest class.")
+    @Option(help: "Seconds of audio to generate per stream, \(Limits.seconds.text).") var seconds: Double?
+    @Option(help: "Sampling temperature, \(Limits.temperature.text): 1 samples the model's distribution, 0 always takes the likeliest class.")
     var temperature: Float = 1.0
     @Option(help: "Random seed: the same seed and options give the same audio.") var seed: UInt64 = 1
     @Option(help: "Audio to continue from (any format; resampled, mixed to mono).") var prime: String?
     @Option(help: "Class name(s) of a conditioned model, one, or one per stream separated by commas.") var `class`: String?
     @Option(help: "Class id(s) of a conditioned model, instead of --class.") var classId: String?
 
-    func validateSampling() throws {
-        if let seconds, !(seconds > 0 && seconds.isFinite) { throw ValidationError("--seconds must be positive") }
-        guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be 0 or more") }
+    /// - infiniteSeconds: `play` streams in constant memory, so it also takes `--seconds inf`.
+    func validateSampling(infiniteSeconds: Bool = false) throws {
+        try checkLimits {
+            if let seconds, !(infiniteSeconds && seconds == .infinity) { try Limits.seconds.check(seconds) }
+            try Limits.temperature.check(temperature)
+        }
         if `class` != nil && classId != nil { throw ValidationError("give --class or --class-id, not both") }
+        if checkpoint == "" { throw ValidationError("--checkpoint is empty") }
+        if prime == "" { throw ValidationError("--prime is empty") }
+    }
+
+    /// Samples per stream for `seconds` at `rate` (at least one sample, else a usage error).
+    func sampleCount(seconds: Double, rate: Int) throws -> Int {
+        let count = (seconds * Double(rate)).rounded()
+        guard count >= 1 else { throw ValidationError("--seconds \(seconds) is less than one sample at \(rate) Hz") }
+        return Int(count)
     }
 
     var checkpointPath: String { checkpoint ?? defaultCheckpointPath() }
@@ -81,7 +93,9 @@ struct GenerationSetup {
         guard let requested else {
             throw FileError(path, "this model is conditioned; choose one of its classes with --class: \(names.joined(separator: ", "))")
         }
-        let parts = requested.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        // A class whose name holds a comma is chosen by its whole name; otherwise commas separate streams.
+        let parts = requestedNames.map(names.contains) == true ? [requested]
+            : requested.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         var ids: [Int] = []
         for part in parts {
             if requestedNames == nil {

@@ -9,8 +9,8 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(help: "Residual channels R.") var residualChannels: Int?
     @Option(help: "Dilation (gate) channels D.") var dilationChannels: Int?
     @Option(help: "Skip channels S.") var skipChannels: Int?
-    @Option(help: "Number of dilation stacks K.") var stacks: Int?
-    @Option(help: "Layers per stack N: dilations 1, 2, ..., 2^(N-1).") var depth: Int?
+    @Option(help: "Number of dilation stacks K, \(Limits.stacks.text).") var stacks: Int?
+    @Option(help: "Layers per stack N: dilations 1, 2, ..., 2^(N-1); \(Limits.depth.text).") var depth: Int?
 
     /// True when any architecture flag was given.
     var anyGiven: Bool {
@@ -19,8 +19,10 @@ struct ArchitectureOptions: ParsableArguments {
 
     /// `base` (by default the default architecture) with the given flags applied.
     func config(base defaults: ModelConfig = ModelConfig(), condChannels: Int? = nil, classNames: [String]? = nil) throws -> ModelConfig {
-        if let stacks, stacks < 1 { throw ValidationError("--stacks must be at least 1") }
-        if let depth, !(1...16).contains(depth) { throw ValidationError("--depth must be 1...16") }
+        try checkLimits {
+            try Limits.stacks.check(stacks)
+            try Limits.depth.check(depth)
+        }
         let config = ModelConfig(
             sampleRate: sampleRate ?? defaults.sampleRate,
             quantizationChannels: quantizationChannels ?? defaults.quantizationChannels,
@@ -41,4 +43,13 @@ struct ArchitectureOptions: ParsableArguments {
 extension SampleFormat: ExpressibleByArgument {
     /// `s16` or `float`; `pcm16` is the old spelling of `s16`.
     public init?(argument: String) { self.init(rawValue: argument == "pcm16" ? "s16" : argument) }
+}
+
+/// Runs limit checks, turning a value out of range into a usage error (exit 64).
+func checkLimits(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as LimitError {
+        throw ValidationError(error.description)
+    }
 }

@@ -11,17 +11,20 @@ struct Play: ParsableCommand {
             wavenet play FILE plays any file libsndfile reads at its own rate (resampled if the device refuses it).
             wavenet play [--checkpoint FILE] generates and plays at once: it starts within about half a second when \
             generation is faster than real time, and otherwise buffers enough first to play without gaps.
-            --device takes any ALSA PCM name: default, hw:1,0, plughw:..., or file:'/path/x.raw',raw to write the frames to a file.
+            Without --seconds, generation plays until Ctrl-C (--seconds inf says so too); memory stays constant.
+            --device takes any ALSA PCM name: default, hw:1,0, plughw:..., or file:'/path/x.raw',raw to write the frames to a file. \
+            Device strings are ALSA's and trusted like a shell command line: ALSA's file plugin runs a command for file:'|cmd'.
+            Ctrl-C stops playback at once (exit status 130).
             """)
 
     @Argument(help: "An audio file to play (omit to generate from a model).") var file: String?
     @OptionGroup var sampling: SamplingOptions
     @Option(help: "ALSA PCM device name.") var device = "default"
-    @Option(help: "Seconds of audio to buffer before playing live generation (default: from the measured speed).")
+    @Option(help: "Seconds of audio to buffer before playing live generation, \(Limits.prebuffer.text) (default: from the measured speed).")
     var prebuffer: Double?
     @Option(help: "ALSA sample format: s16 or float (default: float, else s16).") var sampleFormat: SampleFormat?
     @Option(name: .customLong("pcm-format"), help: .hidden) var pcmFormatAlias: String?
-    @Option(help: "CPU threads for generation.") var threads = 1
+    @Option(help: "CPU threads for generation, \(Limits.threads.text).") var threads = 1
     @Flag(help: "List the ALSA PCM devices and exit.") var listDevices = false
 
     mutating func validate() throws {
@@ -31,8 +34,11 @@ struct Play: ParsableCommand {
             }
             sampleFormat = format
         }
-        try sampling.validateSampling()
-        if let prebuffer, !(prebuffer >= 0 && prebuffer.isFinite) { throw ValidationError("--prebuffer must be 0 or more seconds") }
+        try sampling.validateSampling(infiniteSeconds: true)
+        try checkLimits {
+            try Limits.prebuffer.check(prebuffer)
+            try Limits.threads.check(threads)
+        }
         if file != nil && (sampling.checkpoint != nil || sampling.prime != nil) {
             throw ValidationError("give an audio file to play, or --checkpoint to generate, not both")
         }
@@ -48,8 +54,9 @@ struct Play: ParsableCommand {
             return
         }
         let setup = try GenerationSetup(sampling, streams: 1, threads: threads)
-        let total = Int(((sampling.seconds ?? 10) * Double(setup.sampleRate)).rounded())
-        _ = try LiveGeneration(setup: setup, device: device, formats: formats, prebufferSeconds: prebuffer).run(total: total)
+        let seconds = sampling.seconds ?? .infinity
+        let total = seconds.isFinite ? try sampling.sampleCount(seconds: seconds, rate: setup.sampleRate) : nil
+        _ = try LiveGeneration(setup: setup, device: device, formats: formats, prebufferSeconds: prebuffer).run(total: total, keep: false)
     }
 
     /// The ALSA formats to try, in order.
@@ -88,5 +95,9 @@ struct Play: ParsableCommand {
         if stopRequested != 0 { ring.cancel() } else { ring.finish() }
         try playback.wait()
         if output.underruns > 0 { printStatus("\(device): \(output.underruns) underrun(s) during playback") }
+        if stopRequested != 0 {
+            throw Interrupted(description: String(format: "stopped by a signal after playing %.1f s of %@",
+                                                  Double(playback.played / channels) / Double(audio.sampleRate), path))
+        }
     }
 }

@@ -35,3 +35,22 @@ func formatDuration(_ seconds: Double) -> String {
 }
 
 func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+/// The size of the next block of generation: about a tenth of a second of work at the measured
+/// speed, so that a stop request is seen within that time however slow the model, and never more
+/// than a tenth of a second of audio, so that progress and playback stay fresh.
+struct BlockSize {
+    let limit: Int
+    private(set) var next: Int
+
+    init(sampleRate: Int) {
+        limit = max(1, sampleRate / 10)
+        next = max(1, sampleRate / 40)
+    }
+
+    /// Records that a block of `samples` per stream took `seconds`.
+    mutating func measured(samples: Int, seconds: Double) {
+        let perSecond = Double(samples) / max(seconds, 1e-9)
+        next = max(1, min(limit, Int(min(perSecond * 0.1, Double(limit)))))
+    }
+}

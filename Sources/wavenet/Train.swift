@@ -18,38 +18,50 @@ struct Train: ParsableCommand {
     @Option(help: "Checkpoint to write (and to read with --resume).") var checkpoint: String
     @Flag(help: "Continue training the checkpoint.") var resume = false
     @Flag(help: "Replace an existing checkpoint instead of refusing to start.") var overwrite = false
-    @Option(help: "Training steps to run now.") var steps = 1000
-    @Option(help: "Sequences per step (default 4).") var batch: Int?
-    @Option(help: "Scored samples per sequence (default 8000).") var segment: Int?
-    @Option(help: "Adam learning rate (default 0.001).") var learningRate: Float?
-    @Option(help: "Clip the gradient's L2 norm to this value (default: no clipping).") var gradientClip: Float?
+    @Option(help: "Training steps to run now, \(Limits.steps.text).") var steps = 1000
+    @Option(help: "Sequences per step, \(Limits.batch.text) (default 4).") var batch: Int?
+    @Option(help: "Scored samples per sequence, \(Limits.segment.text) (default 8000).") var segment: Int?
+    @Option(help: "Adam learning rate, \(Limits.learningRate.text) (default 0.001).") var learningRate: Float?
+    @Option(help: "Clip the gradient's L2 norm to this value, \(Limits.gradientClip.text) (default: no clipping).") var gradientClip: Float?
     @Option(help: "Random seed for initialisation and data order (default 1).") var seed: UInt64?
-    @Option(help: "CPU threads.") var threads = 2
-    @Option(help: "Save the checkpoint every N steps (and always at the end).") var saveEvery = 500
-    @Option(help: "Compute validation bits/sample every N steps (and at the end).") var validateEvery = 500
-    @Option(help: "Fraction of files held out for validation, whole files (default 0.1).") var validationFraction: Double?
-    @Option(help: "Trim leading/trailing audio quieter than this many dBFS, or 'off' (default -50).")
+    @Option(help: "CPU threads, \(Limits.threads.text).") var threads = 2
+    @Option(help: "Save the checkpoint every N steps (and always at the end), \(Limits.saveEvery.text).") var saveEvery = 500
+    @Option(help: "Compute validation bits/sample every N steps (and at the end), \(Limits.validateEvery.text).") var validateEvery = 500
+    @Option(help: "Fraction of files held out for validation, whole files, \(Limits.validationFraction.text) (default 0.1).")
+    var validationFraction: Double?
+    @Option(help: "Trim leading/trailing audio quieter than this many dBFS (\(Limits.silenceThreshold.text)), or 'off' (default -50).")
     var silenceThreshold: SilenceThreshold?
     @Option(help: "Append one JSON object per step to this file.") var log: String?
     @Flag(help: "Global conditioning: every immediate sub-folder of the data folder is a class named after it.")
     var conditioned = false
-    @Option(help: "Size G of the class embedding with --conditioned (default 16).") var condChannels: Int?
+    @Option(help: "Size G of the class embedding with --conditioned, \(Limits.condChannels.text) (default 16).") var condChannels: Int?
     @OptionGroup(title: "Architecture (new models only)") var architecture: ArchitectureOptions
 
     func validate() throws {
-        guard steps >= 0 else { throw ValidationError("--steps must be 0 or more") }
-        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be 1...256") }
-        guard saveEvery >= 1, validateEvery >= 1 else { throw ValidationError("--save-every and --validate-every must be at least 1") }
-        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
-        if let segment, segment < 1 { throw ValidationError("--segment must be at least 1") }
-        if let learningRate, !(learningRate > 0 && learningRate < 10) { throw ValidationError("--learning-rate must be in (0, 10)") }
-        if let gradientClip, !(gradientClip > 0) { throw ValidationError("--gradient-clip must be positive") }
-        if let validationFraction, !(0..<1).contains(validationFraction) { throw ValidationError("--validation-fraction must be in [0, 1)") }
+        try checkLimits {
+            try Limits.steps.check(steps)
+            try Limits.threads.check(threads)
+            try Limits.saveEvery.check(saveEvery)
+            try Limits.validateEvery.check(validateEvery)
+            try Limits.batch.check(batch)
+            try Limits.segment.check(segment)
+            try Limits.learningRate.check(learningRate)
+            try Limits.gradientClip.check(gradientClip)
+            try Limits.validationFraction.check(validationFraction)
+            try Limits.condChannels.check(condChannels)
+            if let threshold = silenceThreshold?.decibels { try Limits.silenceThreshold.check(threshold) }
+        }
         if condChannels != nil && !conditioned { throw ValidationError("--cond-channels goes with --conditioned") }
-        if let condChannels, !(1...4096).contains(condChannels) { throw ValidationError("--cond-channels must be 1...4096") }
+        if !resume { _ = try architecture.config() }
+        if let log, FileIdentity.same(log, checkpoint) { throw ValidationError("--log and --checkpoint name the same file") }
     }
 
     func run() throws {
+        // Outputs first, before any work: the checkpoint's folder, the log, one run per checkpoint.
+        try OutputFile.check(checkpoint)
+        let lock = try FileLock(for: checkpoint)
+        defer { withExtendedLifetime(lock) {} }
+        if let log { try OutputFile.check(log, inputs: [("--checkpoint", checkpoint), ("data folder", dataFolder)]) }
         let exists = FileManager.default.fileExists(atPath: checkpoint)
         var start: Checkpoint
         var settings = TrainingSettings()
@@ -62,7 +74,14 @@ struct Train: ParsableCommand {
                     throw FileError(checkpoint, "--resume: the checkpoint's architecture differs from the flags given (it has \(mismatches.joined(separator: ", "))); drop the architecture flags to resume")
                 }
             }
-            if let stored = TrainingSettings.decode(start.trainingJSON) { settings = stored }
+            if let stored = TrainingSettings.decode(start.trainingJSON) {
+                do {
+                    try stored.validate()
+                } catch let error as LimitError {
+                    throw FileError(checkpoint, "its stored training settings are out of range (\(error)); not resuming")
+                }
+                settings = stored
+            }
             if conditioned && !start.config.isConditioned {
                 throw FileError(checkpoint, "--conditioned: this checkpoint was trained without conditioning")
             }
@@ -72,6 +91,10 @@ struct Train: ParsableCommand {
         } else {
             if exists && !overwrite {
                 throw FileError(checkpoint, "already exists; pass --resume to continue training it or --overwrite to start a new model")
+            }
+            // --overwrite replaces a checkpoint, never another kind of file (training audio, say).
+            if exists, (try? Checkpoint.load(checkpoint, withOptimizer: false)) == nil {
+                throw FileError(checkpoint, "exists and is not a wavenet checkpoint; --overwrite replaces only checkpoints")
             }
             let classNames = conditioned ? try classFolders() : nil
             let config = try architecture.config(condChannels: conditioned ? (condChannels ?? 16) : nil, classNames: classNames)
@@ -105,10 +128,20 @@ struct Train: ParsableCommand {
             corpus = try CorpusLoader.load(scan.files, sampleRate: config.sampleRate, quantization: config.quantizationChannels,
                                            silenceThresholdDB: settings.silenceThresholdDB)
         }
+        for item in corpus.items {
+            if FileIdentity.same(item.name, checkpoint) { throw FileError(checkpoint, "is also a training file; choose another --checkpoint") }
+            if let log, FileIdentity.same(item.name, log) { throw FileError(log, "is also a training file; choose another --log") }
+        }
         guard !corpus.items.isEmpty else {
-            throw FileError(dataFolder, "all audio is silent below \(settings.silenceThresholdDB ?? 0) dBFS; lower --silence-threshold or pass 'off'")
+            throw FileError(dataFolder, settings.silenceThresholdDB.map { "all audio is silent below \($0) dBFS; lower --silence-threshold or pass 'off'" }
+                            ?? "no file has any samples at \(config.sampleRate) Hz")
         }
         let (training, validation) = corpus.split(validationFraction: settings.validationFraction)
+        let needed = GradientEngine.estimatedBytes(config: config, threads: threads, batch: settings.batch,
+                                                   length: settings.segment + config.receptiveField - 1, outputs: settings.segment)
+            + 4 * Double(corpus.sampleCount) + 12 * Double(start.parameters.parameterCount)
+        try checkMemory(needed, for: "training this model with batch \(settings.batch) x segment \(settings.segment)",
+                        advice: "lower --batch, --segment or --threads")
         settings.trainingFiles = training.items.map(\.name)
         settings.validationFiles = validation.items.map(\.name)
         let trainer: Trainer
@@ -127,7 +160,7 @@ struct Train: ParsableCommand {
                     + "\(start.parameters.parameterCount) parameters, from step \(trainer.step)")
 
         try TrainingRun(trainer: trainer, checkpoint: checkpoint, steps: steps, saveEvery: saveEvery,
-                        validateEvery: validateEvery, logPath: log, appendLog: resume).run()
+                        validateEvery: validateEvery, logPath: log).run()
     }
 
     /// The class sub-folders of the data folder, with their warnings printed.

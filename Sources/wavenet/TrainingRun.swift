@@ -9,22 +9,11 @@ struct TrainingRun {
     let steps: Int
     let saveEvery: Int
     let validateEvery: Int
+    /// Appended to, never truncated.
     let logPath: String?
-    let appendLog: Bool
 
     func run() throws {
-        var log: FileHandle?
-        if let logPath {
-            if !appendLog || !FileManager.default.fileExists(atPath: logPath) {
-                guard FileManager.default.createFile(atPath: logPath, contents: nil) else {
-                    throw FileError(logPath, "cannot create log file")
-                }
-            }
-            guard let handle = FileHandle(forWritingAtPath: logPath) else { throw FileError(logPath, "cannot open log file") }
-            handle.seekToEndOfFile()
-            log = handle
-        }
-        defer { try? log?.close() }
+        let log = try logPath.map(AppendFile.init)
         installStopHandlers()
         let progress = ProgressLine()
         let first = trainer.step, last = trainer.step + steps
@@ -34,14 +23,20 @@ struct TrainingRun {
         var lastValidationByClass: [String: Double] = [:]
         let classNames = trainer.parameters.config.classNames ?? []
         var saved = trainer.step
+        /// Stops on an error after saving what can be saved: the error names what failed and the step kept.
+        func stop(_ error: Error) -> Error {
+            progress.finish()
+            if saved != trainer.step, (try? trainer.save(to: checkpoint)) != nil { saved = trainer.step }
+            return FileError((error as? FileError)?.path ?? checkpoint,
+                             "\((error as? FileError)?.problem ?? "\(error)"); training stopped, \(checkpoint) keeps step \(saved)")
+        }
 
         while trainer.step < last && stopRequested == 0 {
             let stepStart = monotonicSeconds()
             do {
                 lastLoss = try trainer.trainStep()
             } catch let error as ModelError {
-                progress.finish()
-                throw FileError(checkpoint, "\(error); training stopped, the checkpoint keeps step \(saved). Try a lower --learning-rate or --gradient-clip")
+                throw stop(FileError(checkpoint, "\(error) (try a lower --learning-rate or a --gradient-clip)"))
             }
             let now = monotonicSeconds()
             let rate = Double(trainer.samplesPerStep) / (now - stepStart)
@@ -62,10 +57,10 @@ struct TrainingRun {
                 }
                 if !validationByClass.isEmpty { entry["validation_bits_per_sample_by_class"] = validationByClass }
                 let line = try JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys])
-                log.write(line + Data("\n".utf8))
+                do { try log.write(line + Data("\n".utf8)) } catch { throw stop(error) }
             }
             if trainer.step % saveEvery == 0 {
-                try trainer.save(to: checkpoint)
+                do { try trainer.save(to: checkpoint) } catch { throw stop(error) }
                 saved = trainer.step
             }
             let done = trainer.step - first

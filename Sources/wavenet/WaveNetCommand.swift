@@ -15,6 +15,9 @@ struct WaveNetCommand: ParsableCommand {
 
     /// Parses, runs, and turns every error into one line on stderr and the exit status above.
     static func main() {
+        // A closed pipe (an ALSA `file:'|cmd'` device, a closed stdout) becomes EPIPE, reported
+        // as an error where it happens, instead of a silent death by SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()

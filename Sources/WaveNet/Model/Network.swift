@@ -58,6 +58,15 @@ public final class SequenceWorkspace: @unchecked Sendable {  // one lane (thread
         skipBiasGradient = FloatBuffer(count: S)
     }
 
+    /// Bytes a workspace of this size allocates (in Double, so that absurd sizes cannot overflow).
+    public static func estimatedBytes(config: ModelConfig, capacity: Int, targetCapacity: Int) -> Double {
+        let (Q, R, D, S, L) = (Double(config.quantizationChannels), Double(config.residualChannels), Double(config.dilationChannels),
+                               Double(config.skipChannels), Double(config.layerCount))
+        let n = Double(capacity), T = Double(targetCapacity), pad = Double(config.dilations.max() ?? 1)
+        let floats = (L + 1) * (pad + n) * R + L * n * 2 * D + 2 * n * L * D + n * 2 * D + T * (3 * S + Q) + L * 2 * D + 2 * D + S
+        return 4 * floats
+    }
+
     /// Row t of h[i] (t may be negative down to -pad: zeros).
     @inline(__always) func h(_ i: Int, _ t: Int) -> UnsafeMutablePointer<Float> {
         residual[(i * (pad + capacity) + pad + t) * R]

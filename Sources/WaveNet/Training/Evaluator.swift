@@ -70,6 +70,12 @@ public final class Evaluator {
                                 length: chunk + context, outputs: chunk)
     }
 
+    /// Bytes an evaluator of this size allocates.
+    public static func estimatedBytes(config: ModelConfig, threads: Int, chunk: Int = 8000) -> Double {
+        GradientEngine.estimatedBytes(config: config, threads: threads, batch: max(threads, 1) * 2,
+                                      length: chunk + config.receptiveField - 1, outputs: chunk)
+    }
+
     /// Mean cross-entropy over all targets of `items`; per item when asked.
     public func evaluate(_ items: [Corpus.Item]) -> (total: Result, perItem: [Result]) {
         var chunks: [(item: Int, input: [Int32], targets: [Int32], classID: Int?)] = []

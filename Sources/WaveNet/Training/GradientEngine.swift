@@ -40,6 +40,13 @@ public final class GradientEngine: @unchecked Sendable {  // each lane touches o
         laneGradients = (0..<lanes).map { _ in FloatBuffer(count: parameters.layout.count) }
     }
 
+    /// Bytes the engine allocates for these sizes: a workspace and a gradient per lane.
+    public static func estimatedBytes(config: ModelConfig, threads: Int, batch: Int, length: Int, outputs: Int) -> Double {
+        let lanes = Double(max(1, min(threads, batch)))
+        let parameters = Double(ParameterLayout(config).count)
+        return lanes * (SequenceWorkspace.estimatedBytes(config: config, capacity: length, targetCapacity: outputs) + 4 * parameters)
+    }
+
     /// The summed gradient after `lossAndGradients`.
     public var gradients: FloatBuffer { laneGradients[0] }
 

@@ -1,46 +1,5 @@
 import Foundation
 
-/// The settings a model was trained with, stored as the checkpoint's `train` metadata.
-public struct TrainingSettings: Codable, Equatable, Sendable {
-    public var learningRate: Float = 1e-3
-    public var batch = 4
-    public var segment = 8000
-    public var seed: UInt64 = 1
-    /// Largest gradient L2 norm; nil for no clipping.
-    public var gradientClip: Float?
-    public var dataFolder = ""
-    public var validationFraction = 0.1
-    /// Silence trimming threshold in dBFS; nil when trimming was off.
-    public var silenceThresholdDB: Float? = -50
-    public var threads = 2
-    public var trainingFiles: [String] = []
-    public var validationFiles: [String] = []
-    /// The latest figures, for `wavenet info`.
-    public var lastTrainingBitsPerSample: Double?
-    public var lastValidationBitsPerSample: Double?
-
-    enum CodingKeys: String, CodingKey {
-        case learningRate = "learning_rate", batch, segment, seed, gradientClip = "gradient_clip"
-        case dataFolder = "data_folder", validationFraction = "validation_fraction"
-        case silenceThresholdDB = "silence_threshold_db", threads
-        case trainingFiles = "training_files", validationFiles = "validation_files"
-        case lastTrainingBitsPerSample = "last_training_bits_per_sample"
-        case lastValidationBitsPerSample = "last_validation_bits_per_sample"
-    }
-
-    public init() {}
-
-    public var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try! encoder.encode(self), as: UTF8.self)
-    }
-
-    public static func decode(_ json: String) -> TrainingSettings? {
-        try? JSONDecoder().decode(TrainingSettings.self, from: Data(json.utf8))
-    }
-}
-
 /// One model being trained: parameters, Adam state, step count, data.
 public final class Trainer {
     public let parameters: Parameters
@@ -54,8 +13,11 @@ public final class Trainer {
     lazy var evaluator = Evaluator(parameters: parameters, threads: settings.threads)
 
     public init(checkpoint: Checkpoint, training: Corpus, validation: Corpus, settings: TrainingSettings) throws {
-        guard settings.batch >= 1, settings.segment >= 1 else { throw TrainingError.invalid("batch and segment must be at least 1") }
-        guard settings.learningRate > 0, settings.learningRate.isFinite else { throw TrainingError.invalid("learning rate must be positive") }
+        do {
+            try settings.validate()
+        } catch let error as LimitError {
+            throw TrainingError.invalid(error.description)
+        }
         parameters = checkpoint.parameters
         optimizerState = checkpoint.optimizer ?? AdamState(count: parameters.layout.count)
         step = checkpoint.step
