@@ -17,15 +17,18 @@ public final class AppendFile {
     deinit { close(descriptor) }
 
     /// Appends all of `data`.
-    public func write(_ data: Data) throws {
-        try data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Foundation.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw FileError(path, "cannot write: \(String(cString: strerror(n < 0 ? errno : ENOSPC)))") }
-                offset += n
-            }
+    public func write(_ data: Data) throws { try writeFully(descriptor, data, path: path) }
+}
+
+/// Writes all of `data` to `descriptor`, retrying short writes; an error names `path`.
+func writeFully(_ descriptor: Int32, _ data: Data, path: String) throws {
+    try data.withUnsafeBytes { raw in
+        var offset = 0
+        while offset < raw.count {
+            let n = Foundation.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw FileError(path, "cannot write: \(String(cString: strerror(n < 0 ? errno : ENOSPC)))") }
+            offset += n
         }
     }
 }

@@ -59,15 +59,7 @@ public enum AtomicFile {
             let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw FileError(path, "cannot write: \(String(cString: strerror(errno)))") }
             defer { close(fd) }
-            try data.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                    if n < 0 && errno == EINTR { continue }
-                    guard n > 0 else { throw FileError(path, "cannot write: \(String(cString: strerror(n < 0 ? errno : ENOSPC)))") }
-                    offset += n
-                }
-            }
+            try writeFully(fd, data, path: path)
             guard fsync(fd) == 0 else { throw FileError(path, "cannot write: fsync: \(String(cString: strerror(errno)))") }
         }
     }

@@ -40,16 +40,10 @@ struct Train: ParsableCommand {
     func validate() throws {
         try checkLimits {
             try Limits.steps.check(steps)
-            try Limits.threads.check(threads)
             try Limits.saveEvery.check(saveEvery)
             try Limits.validateEvery.check(validateEvery)
-            try Limits.batch.check(batch)
-            try Limits.segment.check(segment)
-            try Limits.learningRate.check(learningRate)
-            try Limits.gradientClip.check(gradientClip)
-            try Limits.validationFraction.check(validationFraction)
             try Limits.condChannels.check(condChannels)
-            if let threshold = silenceThreshold?.decibels { try Limits.silenceThreshold.check(threshold) }
+            try apply(to: TrainingSettings()).validate()
         }
         if condChannels != nil && !conditioned { throw ValidationError("--cond-channels goes with --conditioned") }
         if !resume { _ = try architecture.config() }
@@ -102,15 +96,7 @@ struct Train: ParsableCommand {
             parameters.initialize(seed: seed ?? settings.seed)
             start = Checkpoint(parameters: parameters)
         }
-        if let batch { settings.batch = batch }
-        if let segment { settings.segment = segment }
-        if let learningRate { settings.learningRate = learningRate }
-        if let gradientClip { settings.gradientClip = gradientClip }
-        if let seed { settings.seed = seed }
-        if let validationFraction { settings.validationFraction = validationFraction }
-        if let silenceThreshold { settings.silenceThresholdDB = silenceThreshold.decibels }
-        settings.threads = threads
-        settings.dataFolder = dataFolder
+        settings = apply(to: settings)
         let config = start.config
 
         // Data: every file once, at start-up.
@@ -161,6 +147,21 @@ struct Train: ParsableCommand {
 
         try TrainingRun(trainer: trainer, checkpoint: checkpoint, steps: steps, saveEvery: saveEvery,
                         validateEvery: validateEvery, logPath: log).run()
+    }
+
+    /// `settings` with the flags given applied (and checked by its `validate`, as stored settings are).
+    func apply(to settings: TrainingSettings) -> TrainingSettings {
+        var settings = settings
+        if let batch { settings.batch = batch }
+        if let segment { settings.segment = segment }
+        if let learningRate { settings.learningRate = learningRate }
+        if let gradientClip { settings.gradientClip = gradientClip }
+        if let seed { settings.seed = seed }
+        if let validationFraction { settings.validationFraction = validationFraction }
+        if let silenceThreshold { settings.silenceThresholdDB = silenceThreshold.decibels }
+        settings.threads = threads
+        settings.dataFolder = dataFolder
+        return settings
     }
 
     /// The class sub-folders of the data folder, with their warnings printed.
