@@ -19,6 +19,7 @@ let package = Package(
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CSampleRate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
 
         // MARK: - Libraries
         // One-line file errors and atomic writes, shared by the two libraries below.
@@ -27,6 +28,8 @@ let package = Package(
         .target(name: "WaveNet", dependencies: ["COpenBLAS", "CKernels", "FileIO"]),
         // Hand-written AVX2/FMA kernels for one-stream generation, chosen at run time.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        // Conditioning features: mel spectrograms (FFTW). Arrays in, arrays out; no files.
+        .target(name: "Features", dependencies: ["CFFTW"]),
         // Audio files, folders, resampling, mu-law, ALSA playback.
         .target(name: "AudioIO", dependencies: ["CSndFile", "CALSA", "CSampleRate", "FileIO"]),
 
@@ -41,6 +44,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "WaveNetTests", dependencies: ["WaveNet", "FileIO", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "FileIO", "CSndFile", "TestSupport"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["AudioIO", "WaveNet", "FileIO", "TestSupport"]),
     ],
     // Swift 6 data-race checking. Threads share state only under locks (SampleRing, LivePlayback)
