@@ -142,7 +142,10 @@ public struct Checkpoint {
                 if prefix == "optimizer.v.", let bad = values.firstIndex(where: { $0 < 0 }) {
                     throw fail("tensor \(name) holds a negative value at element \(bad)")
                 }
-                for (value, index) in zip(values, tensor.flatIndices) { buffer.base[index] = value }
+                for (value, index) in zip(values, tensor.flatIndices) {
+                    checkBounds(index >= 0 && index < buffer.count, "\(name): index \(index) outside 0..<\(buffer.count)")
+                    buffer.base[index] = value
+                }
             }
         }
         try fill("", parameters.values)

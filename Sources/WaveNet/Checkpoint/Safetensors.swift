@@ -143,6 +143,7 @@ public struct Safetensors {
         tensors = [:]
         data.withUnsafeBytes { raw in
             for entry in entries {
+                checkBounds(dataStart + entry.end <= raw.count, "\(entry.name) ends past the file")
                 let count = (entry.end - entry.start) / 4
                 var values = [Float](repeating: 0, count: count)
                 for i in 0..<count {
