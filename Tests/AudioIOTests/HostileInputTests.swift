@@ -117,9 +117,21 @@ final class HostileInputTests: XCTestCase {
         }
     }
 
-    func testTheLengthLimitIsStated() {
+    func testPCMLongerThanTheLimitIsRefusedBeforeDecoding() throws {
         XCTAssertEqual(AudioFile.maxSamples, 1 << 31)
         XCTAssertEqual(AudioFile.supportedChannels, 1...1024)
+        // 8-bit mono WAV whose data chunk really is 0xFFFFFFF0 bytes: a sparse file, so nothing is stored.
+        let folder = makeTemporaryFolder(self)
+        let path = folder + "/long.wav"
+        var header = Data("RIFF".utf8) + littleEndian32(0xFFFF_FFFF) + Data("WAVEfmt ".utf8) + littleEndian32(16)
+        header += [1, 0, 1, 0] + littleEndian32(8000) + littleEndian32(8000) + [1, 0, 8, 0]
+        header += Data("data".utf8) + littleEndian32(0xFFFF_FFF0)
+        XCTAssertEqual(header.count, 44)
+        try header.write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(truncate(path, off_t(44) + 0xFFFF_FFF0), 0)
+        let started = Date()
+        assertRefused(path, containing: "decodes to more than 2147483648 frames (the limit is 2147483648 samples over all channels")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
     }
 
     // MARK: - Not regular files
