@@ -11,15 +11,15 @@ public enum AudioFolder {
     }
 
     /// Lists every readable audio file below `folder`, recursively, in a stable order.
-    /// Symlinked files and folders are followed; a folder reached a second time (a symlink loop,
-    /// or two links to one folder) is scanned once. Hidden files and folders are passed over;
+    /// Symlinked files and folders are followed; a folder or file reached a second time (a
+    /// symlink loop, two links to one folder, a link beside its target) is taken once. Hidden files and folders are passed over;
     /// other non-audio files, non-regular files (FIFOs, devices, sockets) and broken links give
     /// one warning each. Throws if `folder` is not a folder or holds no usable audio.
     public static func scan(_ folder: String) throws -> Scan {
         guard let root = Entry(folder) else { throw FileError(folder, "no such folder") }
         guard root.isDirectory else { throw FileError(folder, "is a file, expected a folder of audio files") }
         let base = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
-        var candidates: [String] = []
+        var candidates: [(relative: String, identity: Entry.Identity)] = []
         var warnings: [String] = []
         // (device, inode) of every folder scanned so far, with the path it was first scanned under.
         var visited: [Entry.Identity: String] = [root.identity: base]
@@ -45,7 +45,7 @@ public enum AudioFolder {
                     continue
                 }
                 if entry.isRegular {
-                    candidates.append(child)
+                    candidates.append((child, entry.identity))
                 } else if entry.isDirectory {
                     if ancestors.contains(entry.identity) {
                         warnings.append("warning: skipping \(path): symbolic link loop back to \(visited[entry.identity] ?? base)")
@@ -63,10 +63,17 @@ public enum AudioFolder {
         try walk("", ancestors: [root.identity])
 
         // Byte-wise order of the relative path, over the whole tree.
-        candidates.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        candidates.sort { Array($0.relative.utf8).lexicographicallyPrecedes(Array($1.relative.utf8)) }
         var files: [String] = []
-        for relative in candidates {
+        // A file reached through two names (a symlink beside its target, a hard link) counts once.
+        var seen: [Entry.Identity: String] = [:]
+        for (relative, identity) in candidates {
             let path = base + "/" + relative
+            if let first = seen[identity] {
+                warnings.append("warning: skipping \(path): same file as \(first)")
+                continue
+            }
+            seen[identity] = path
             switch AudioFile.isReadableAudio(path) {
             case .success: files.append(path)
             case .failure(let error): warnings.append("warning: skipping \(error)")

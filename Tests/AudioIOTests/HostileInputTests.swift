@@ -183,6 +183,12 @@ final class HostileInputTests: XCTestCase {
         XCTAssertTrue(scan.warnings.contains("warning: skipping \(folder)/broken.wav: broken symbolic link"), "\(scan.warnings)")
         XCTAssertTrue(scan.warnings.contains { $0.hasPrefix("warning: skipping \(folder)/real/loop: symbolic link loop") }, "\(scan.warnings)")
         XCTAssertEqual(scan.warnings.count, 3, "\(scan.warnings)")
+        // A second name for a file already listed is skipped, with the first named.
+        try fm.createSymbolicLink(atPath: folder + "/real/z-again.wav", withDestinationPath: folder + "/real/a.wav")
+        let again = try AudioFolder.scan(folder)
+        XCTAssertEqual(again.files, scan.files)
+        XCTAssertTrue(again.warnings.contains("warning: skipping \(folder)/real/z-again.wav: same file as \(folder)/real/a.wav"), "\(again.warnings)")
+        try fm.removeItem(atPath: folder + "/real/z-again.wav")
         // The same through expand, with the folder named by a symlink of its own.
         try fm.createSymbolicLink(atPath: elsewhere + "/corpus", withDestinationPath: folder)
         XCTAssertEqual(try AudioFolder.expand([elsewhere + "/corpus"]).files.count, 3)
