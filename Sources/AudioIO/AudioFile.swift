@@ -234,8 +234,10 @@ public enum AudioFile {
         // Plain PCM that really holds more than the limit is refused before decoding any of it.
         if let fit, min(claimedFrames, fit) > frameLimit { throw FileError(path, limitMessage) }
         var samples: [Float] = []
-        // Reserve what the file can really hold; for compressed data, a few blocks to start with.
-        samples.reserveCapacity(min(claimedFrames, fit ?? 4 * blockSamples / channels, frameLimit) * channels)
+        // Reserve what the file can really hold. Compressed data has no such bound; 16 samples per
+        // byte of file covers FLAC and Vorbis at usual ratios (more grows the array as it comes) and
+        // caps a lying header's reach at 64 bytes of memory per byte of file.
+        samples.reserveCapacity(min(claimedFrames, fit ?? 16 * size / channels, frameLimit) * channels)
         let blockFrames = max(1, blockSamples / channels)
         var block = [Float](repeating: 0, count: blockFrames * channels)
         while true {
