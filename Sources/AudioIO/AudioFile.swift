@@ -45,7 +45,9 @@ public struct AudioFileInfo: Sendable, Codable, Equatable {
 /// All audio file I/O, through libsndfile.
 public enum AudioFile {
     /// Reads any format libsndfile knows, mixing channels down to mono.
-    /// Refuses files with no frames and files with NaN or infinite samples.
+    /// Refuses anything but a regular file (links followed), headers outside `supportedChannels`
+    /// or `SampleRate.supported`, audio longer than `maxSamples`, files with no frames and files
+    /// with NaN or infinite samples.
     public static func readMono(_ path: String) throws -> MonoAudio {
         let (interleaved, info, warnings) = try readInterleaved(path)
         let channels = Int(info.channels)
@@ -85,7 +87,8 @@ public enum AudioFile {
         return (interleaved, Int(info.channels), Int(info.samplerate), warnings)
     }
 
-    /// Format, rate, channels, length and levels of a file.
+    /// Format, rate, channels, length and levels of a file; `frames` counts the frames decoded,
+    /// not the header's claim.
     public static func info(_ path: String) throws -> AudioFileInfo {
         let (interleaved, sfInfo, warnings) = try readInterleaved(path)
         var peak: Float = 0
@@ -143,8 +146,8 @@ public enum AudioFile {
     /// True when libsndfile recognises the file as audio it can read.
     public static func isReadableAudio(_ path: String) -> Result<Void, FileError> {
         do {
-            let (file, _) = try open(path)
-            sf_close(file)
+            let opened = try open(path)
+            sf_close(opened.file)
             return .success(())
         } catch let error as FileError {
             return .failure(error)
@@ -153,50 +156,122 @@ public enum AudioFile {
         }
     }
 
+    // MARK: - Limits
+
+    /// The longest audio any reader accepts: 2^31 samples over all channels (8 GiB as floats),
+    /// 12.4 hours of mono at 48 kHz. A file's own claim of its length is never trusted; this
+    /// bounds what it can make us allocate.
+    public static let maxSamples = 1 << 31
+    /// Channel counts accepted (libsndfile's own ceiling is 1024).
+    public static let supportedChannels = 1...1024
+    /// Frames decoded per `sf_readf_float` call: 2^20 samples, 4 MiB, whatever the channel count.
+    static let blockSamples = 1 << 20
+
     // MARK: - Internals
 
-    static func open(_ path: String) throws -> (OpaquePointer, SF_INFO) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw FileError(path, "no such file")
+    /// Throws unless `path`, links followed, is a regular file, so that a FIFO or a device is
+    /// refused before anything opens it (opening a FIFO would block until a writer comes).
+    /// Returns the file's size in bytes.
+    static func checkRegularFile(_ path: String) throws -> Int {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw FileError(path, errno == ENOENT ? "no such file" : "cannot read: \(String(cString: strerror(errno)))")
         }
-        if isDirectory.boolValue { throw FileError(path, "is a directory, expected an audio file") }
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: return Int(status.st_size)
+        case S_IFDIR: throw FileError(path, "is a directory, expected an audio file")
+        default: throw FileError(path, "not a regular file")
+        }
+    }
+
+    static func open(_ path: String) throws -> (file: OpaquePointer, info: SF_INFO, size: Int) {
+        let size = try checkRegularFile(path)
         var info = SF_INFO()
         guard let file = sf_open(path, Int32(SFM_READ), &info) else {
             let reason = String(cString: sf_strerror(nil)).trimmingCharacters(in: .whitespaces)
+            // libsndfile's words for a header whose rate or channel count is below 1 (2^31 Hz read as an int).
+            if reason.contains("SF_INFO struct incomplete") {
+                throw FileError(path, "invalid header: sample rate or channel count out of range (libsndfile: \(reason))")
+            }
             throw FileError(path, "not a readable audio file (libsndfile: \(reason))")
         }
-        guard info.frames > 0 else {
+        do {
+            // Checked before anything is allocated from these numbers: a crafted header can claim any of them.
+            guard supportedChannels.contains(Int(info.channels)) else {
+                throw FileError(path, "invalid header: \(info.channels) channels, outside \(supportedChannels.lowerBound)...\(supportedChannels.upperBound)")
+            }
+            // The rate fields are unsigned in most headers; libsndfile's int shows 2^31 Hz as negative.
+            try SampleRate.validate(Int(UInt32(bitPattern: info.samplerate)), what: path)
+            guard info.frames > 0 else { throw FileError(path, "contains no audio frames") }
+        } catch {
             sf_close(file)
-            throw FileError(path, "contains no audio frames")
+            throw error
         }
-        guard info.channels > 0, info.samplerate > 0 else {
-            sf_close(file)
-            throw FileError(path, "invalid header (\(info.channels) channels at \(info.samplerate) Hz)")
-        }
-        return (file, info)
+        return (file, info, size)
     }
 
+    /// The most frames a file of `size` bytes can hold when its container stores plain PCM,
+    /// or nil when the encoding is compressed (FLAC, Vorbis, ADPCM, ...) and the size says nothing.
+    static func framesThatFit(_ info: SF_INFO, size: Int) -> Int? {
+        let major = Int(info.format) & Int(SF_FORMAT_TYPEMASK)
+        let plainContainers = [SF_FORMAT_WAV, SF_FORMAT_WAVEX, SF_FORMAT_RF64, SF_FORMAT_W64, SF_FORMAT_AIFF,
+                               SF_FORMAT_AU, SF_FORMAT_CAF, SF_FORMAT_RAW, SF_FORMAT_IRCAM, SF_FORMAT_NIST].map { Int($0) }
+        guard plainContainers.contains(major) else { return nil }
+        let bytesPerSample: Int
+        switch Int(info.format) & Int(SF_FORMAT_SUBMASK) {
+        case Int(SF_FORMAT_PCM_S8), Int(SF_FORMAT_PCM_U8), Int(SF_FORMAT_ULAW), Int(SF_FORMAT_ALAW): bytesPerSample = 1
+        case Int(SF_FORMAT_PCM_16): bytesPerSample = 2
+        case Int(SF_FORMAT_PCM_24): bytesPerSample = 3
+        case Int(SF_FORMAT_PCM_32), Int(SF_FORMAT_FLOAT): bytesPerSample = 4
+        case Int(SF_FORMAT_DOUBLE): bytesPerSample = 8
+        default: return nil
+        }
+        return size / (bytesPerSample * Int(info.channels))
+    }
+
+    /// Decodes a whole file in bounded blocks until libsndfile has no more, so memory follows the
+    /// frames actually present, never the header's claim. The returned `SF_INFO.frames` is the
+    /// number of frames decoded.
     static func readInterleaved(_ path: String) throws -> ([Float], SF_INFO, [String]) {
-        let (file, info) = try open(path)
+        let (file, claimed, size) = try open(path)
         defer { sf_close(file) }
-        let channels = Int(info.channels)
-        var buffer = [Float](repeating: 0, count: Int(info.frames) * channels)
-        let read = buffer.withUnsafeMutableBufferPointer { sf_readf_float(file, $0.baseAddress, info.frames) }
+        let channels = Int(claimed.channels)
+        let frameLimit = maxSamples / channels
+        let limitMessage = "decodes to more than \(frameLimit) frames (the limit is \(maxSamples) samples over all channels, about 12.4 hours of mono at 48 kHz)"
+        let claimedFrames = Int(claimed.frames)
+        let fit = framesThatFit(claimed, size: size)
+        // Plain PCM that really holds more than the limit is refused before decoding any of it.
+        if let fit, min(claimedFrames, fit) > frameLimit { throw FileError(path, limitMessage) }
+        var samples: [Float] = []
+        // Reserve what the file can really hold. Compressed data has no such bound; 16 samples per
+        // byte of file covers FLAC and Vorbis at usual ratios (more grows the array as it comes) and
+        // caps a lying header's reach at 64 bytes of memory per byte of file.
+        samples.reserveCapacity(min(claimedFrames, fit ?? 16 * size / channels, frameLimit) * channels)
+        let blockFrames = max(1, blockSamples / channels)
+        var block = [Float](repeating: 0, count: blockFrames * channels)
+        while true {
+            let n = Int(block.withUnsafeMutableBufferPointer { sf_readf_float(file, $0.baseAddress, sf_count_t(blockFrames)) })
+            guard n > 0 else { break }
+            guard samples.count / channels + n <= frameLimit else { throw FileError(path, limitMessage) }
+            samples.append(contentsOf: block[0..<(n * channels)])
+        }
+        let read = samples.count / channels
         guard read > 0 else { throw FileError(path, "contains no readable audio frames") }
         var warnings: [String] = []
-        if read < info.frames {
-            buffer.removeLast((Int(info.frames) - Int(read)) * channels)
-            warnings.append("\(path): warning: file ends early; read \(read) of \(info.frames) frames")
+        // libsndfile gives SF_COUNT_MAX when it cannot tell the length; only a real claim can fall short.
+        if read < claimedFrames, claimed.frames != sf_count_t.max {
+            warnings.append("\(path): warning: file ends early; read \(read) of \(claimedFrames) frames")
         }
         // libsndfile notes a chunk longer than the file as "data : 352800 (should be 49920)".
         if let log = logInfo(file), log.contains("(should be ") {
             warnings.append("\(path): warning: file appears truncated; using the \(read) frames present")
         }
-        if let bad = buffer.firstIndex(where: { !$0.isFinite }) {
-            throw FileError(path, "sample \(bad / channels) is \(buffer[bad]) (NaN or infinite samples are not audio)")
+        if let bad = samples.firstIndex(where: { !$0.isFinite }) {
+            throw FileError(path, "sample \(bad / channels) is \(samples[bad]) (NaN or infinite samples are not audio)")
         }
-        return (buffer, info, warnings)
+        var info = claimed
+        info.frames = sf_count_t(read)
+        return (samples, info, warnings)
     }
 
     static func logInfo(_ file: OpaquePointer) -> String? {

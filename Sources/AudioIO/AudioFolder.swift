@@ -11,33 +11,69 @@ public enum AudioFolder {
     }
 
     /// Lists every readable audio file below `folder`, recursively, in a stable order.
-    /// Hidden files and folders are passed over; other non-audio files give one warning each.
-    /// Throws if `folder` is not a folder or holds no usable audio.
+    /// Symlinked files and folders are followed; a folder or file reached a second time (a
+    /// symlink loop, two links to one folder, a link beside its target) is taken once. Hidden files and folders are passed over;
+    /// other non-audio files, non-regular files (FIFOs, devices, sockets) and broken links give
+    /// one warning each. Throws if `folder` is not a folder or holds no usable audio.
     public static func scan(_ folder: String) throws -> Scan {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else {
-            throw FileError(folder, "no such folder")
+        guard let root = Entry(folder) else { throw FileError(folder, "no such folder") }
+        guard root.isDirectory else { throw FileError(folder, "is a file, expected a folder of audio files") }
+        let base = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
+        var candidates: [(relative: String, identity: Entry.Identity)] = []
+        var warnings: [String] = []
+        // (device, inode) of every folder scanned so far, with the path it was first scanned under.
+        var visited: [Entry.Identity: String] = [root.identity: base]
+
+        func walk(_ relative: String, ancestors: [Entry.Identity]) throws {
+            let folderPath = relative.isEmpty ? base : base + "/" + relative
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: folderPath)
+            } catch {
+                if relative.isEmpty { throw FileError(folder, "cannot list folder") }
+                warnings.append("warning: skipping \(folderPath): cannot list folder")
+                return
+            }
+            // Byte-wise order: independent of locale and of the file system's listing order.
+            for name in names.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) where !name.hasPrefix(".") {
+                let child = relative.isEmpty ? name : relative + "/" + name
+                let path = base + "/" + child
+                guard let entry = Entry(path) else {
+                    // Listed a moment ago, so a missing target means a broken link.
+                    let problem = errno == ENOENT ? "broken symbolic link" : String(cString: strerror(errno))
+                    warnings.append("warning: skipping \(path): \(problem)")
+                    continue
+                }
+                if entry.isRegular {
+                    candidates.append((child, entry.identity))
+                } else if entry.isDirectory {
+                    if ancestors.contains(entry.identity) {
+                        warnings.append("warning: skipping \(path): symbolic link loop back to \(visited[entry.identity] ?? base)")
+                    } else if let first = visited[entry.identity] {
+                        warnings.append("warning: skipping \(path): same folder as \(first), already scanned")
+                    } else {
+                        visited[entry.identity] = path
+                        try walk(child, ancestors: ancestors + [entry.identity])
+                    }
+                } else {
+                    warnings.append("warning: skipping \(path): not a regular file")
+                }
+            }
         }
-        guard isDirectory.boolValue else { throw FileError(folder, "is a file, expected a folder of audio files") }
-        guard let enumerator = FileManager.default.enumerator(atPath: folder) else {
-            throw FileError(folder, "cannot list folder")
-        }
-        var candidates: [String] = []
-        while let relative = enumerator.nextObject() as? String {
-            let name = (relative as NSString).lastPathComponent
-            if name.hasPrefix(".") {
-                if (enumerator.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory { enumerator.skipDescendants() }
+        try walk("", ancestors: [root.identity])
+
+        // Byte-wise order of the relative path, over the whole tree.
+        candidates.sort { Array($0.relative.utf8).lexicographicallyPrecedes(Array($1.relative.utf8)) }
+        var files: [String] = []
+        // A file reached through two names (a symlink beside its target, a hard link) counts once.
+        var seen: [Entry.Identity: String] = [:]
+        for (relative, identity) in candidates {
+            let path = base + "/" + relative
+            if let first = seen[identity] {
+                warnings.append("warning: skipping \(path): same file as \(first)")
                 continue
             }
-            if (enumerator.fileAttributes?[.type] as? FileAttributeType) == .typeRegular { candidates.append(relative) }
-        }
-        // Byte-wise order of the relative path: independent of locale and of the file system's listing order.
-        candidates.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-        var files: [String] = []
-        var warnings: [String] = []
-        let base = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
-        for relative in candidates {
-            let path = base + "/" + relative
+            seen[identity] = path
             switch AudioFile.isReadableAudio(path) {
             case .success: files.append(path)
             case .failure(let error): warnings.append("warning: skipping \(error)")
@@ -49,12 +85,14 @@ public enum AudioFolder {
         return Scan(files: files, warnings: warnings)
     }
 
-    /// Expands a mix of files and folders into files, folders scanned recursively.
+    /// Expands a mix of files and folders into files, folders scanned recursively. A named path
+    /// that exists but is neither a regular file nor a folder is refused ("not a regular file");
+    /// a missing one is kept, for the reader to report.
     public static func expand(_ paths: [String]) throws -> Scan {
         var result = Scan(files: [], warnings: [])
         for path in paths {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            if let entry = Entry(path), !entry.isRegular {
+                guard entry.isDirectory else { throw FileError(path, "not a regular file") }
                 let scan = try scan(path)
                 result.files += scan.files
                 result.warnings += scan.warnings
@@ -63,6 +101,27 @@ public enum AudioFolder {
             }
         }
         return result
+    }
+
+    /// What `stat` says about a path, symlinks followed.
+    struct Entry {
+        struct Identity: Hashable {
+            var device: UInt64
+            var inode: UInt64
+        }
+
+        var identity: Identity
+        var isRegular: Bool
+        var isDirectory: Bool
+
+        /// nil when `stat` fails (nothing at `path`, a broken link), with `errno` telling why.
+        init?(_ path: String) {
+            var status = stat()
+            guard stat(path, &status) == 0 else { return nil }
+            identity = Identity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
+            isRegular = (status.st_mode & S_IFMT) == S_IFREG
+            isDirectory = (status.st_mode & S_IFMT) == S_IFDIR
+        }
     }
 
     /// The classes of a conditioned corpus: the immediate sub-folders of `folder`, sorted, hidden

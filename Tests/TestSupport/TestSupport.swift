@@ -45,3 +45,11 @@ public func power(of signal: [Float], at frequency: Double, sampleRate: Int) -> 
     }
     return (s1 * s1 + s2 * s2 - coefficient * s1 * s2) / Double(signal.count * signal.count)
 }
+
+/// Peak resident set of this process so far, in bytes (`ru_maxrss`, which Linux gives in KiB).
+/// It never goes down, so a test compares it with the value before its work.
+public func peakResidentBytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss * 1024
+}

@@ -40,9 +40,35 @@ public struct Checkpoint {
         return file
     }
 
-    /// Writes atomically: temporary file, fsync, rename.
+    /// Writes atomically: temporary file, fsync, rename. Refuses, before writing anything, weights
+    /// or optimizer moments that are NaN or infinite (and negative second moments), so that a
+    /// diverged run leaves the previous checkpoint at `path` as it was.
     public func save(to path: String) throws {
+        try checkSavable(path: path)
         try serialized().write(to: path)
+    }
+
+    /// Throws unless every weight and moment is finite and every second moment is 0 or more.
+    public func checkSavable(path: String) throws {
+        func check(_ prefix: String, _ buffer: FloatBuffer, allowsNegative: Bool) throws {
+            let values = UnsafeBufferPointer(start: buffer.base, count: buffer.count)
+            guard let bad = values.firstIndex(where: { !$0.isFinite || (!allowsNegative && $0 < 0) }) else { return }
+            // Only on failure: name the tensor and the element in checkpoint (PyTorch) order.
+            let kind = values[bad].isFinite ? "a negative value" : "a non-finite value (\(values[bad]))"
+            var location = "\(prefix)weights hold \(kind) at flat index \(bad)"
+            for tensor in parameters.layout.tensors {
+                if let element = tensor.flatIndices.firstIndex(of: bad) {
+                    location = "\(prefix)\(tensor.name) holds \(kind) at element \(element)"
+                    break
+                }
+            }
+            throw FileError(path, "cannot save: \(location); the file was left as it was")
+        }
+        try check("", parameters.values, allowsNegative: true)
+        if let optimizer {
+            try check("optimizer.m.", optimizer.m, allowsNegative: true)
+            try check("optimizer.v.", optimizer.v, allowsNegative: false)
+        }
     }
 
     static let configEncoder: JSONEncoder = {
@@ -58,6 +84,13 @@ public struct Checkpoint {
         try load(Safetensors(contentsOf: path), path: path, withOptimizer: withOptimizer)
     }
 
+    /// The largest `step` a checkpoint may store.
+    public static let maxStep = 1_000_000_000_000
+
+    /// Checks a parsed file against MODEL_SPEC.md: the config within `ModelConfig.validate`'s
+    /// bounds, `step` in 0...`maxStep`, and every tensor the layout expects present with its
+    /// shape, all before the weights are allocated; then finite weights and moments, and second
+    /// moments of 0 or more.
     public static func load(_ file: Safetensors, path: String, withOptimizer: Bool = true) throws -> Checkpoint {
         func fail(_ problem: String) -> FileError { FileError(path, "not a wavenet checkpoint: \(problem)") }
         guard let format = file.metadata["format"] else { throw fail("__metadata__ has no format") }
@@ -75,29 +108,49 @@ public struct Checkpoint {
         guard let stepText = file.metadata["step"], let step = Int(stepText), step >= 0 else {
             throw fail("__metadata__ step is missing or not a whole number")
         }
+        guard step <= maxStep else { throw fail("__metadata__ step \(step) is outside 0...\(maxStep)") }
         let trainingJSON = file.metadata["train"] ?? "{}"
+
+        // Names and shapes first: nothing is allocated for a file that does not hold this model.
+        let layout = ParameterLayout(config)
+        let shapes = layout.tensorShapes
+        let hasOptimizer = file.names.contains { $0.hasPrefix("optimizer.") }
+        let prefixes = hasOptimizer ? ["", "optimizer.m.", "optimizer.v."] : [""]
+        for prefix in prefixes where prefix.isEmpty || withOptimizer {
+            for (name, shape) in shapes {
+                guard let stored = file.tensors[prefix + name] else { throw fail("missing tensor \(prefix + name)") }
+                guard stored.shape == shape else {
+                    throw fail("tensor \(prefix + name) has shape \(stored.shape), expected \(shape)")
+                }
+            }
+        }
+        let known = Set(prefixes.flatMap { prefix in shapes.map { prefix + $0.name } })
+        if let stray = file.names.first(where: { !known.contains($0) }) {
+            throw fail("unexpected tensor \(stray)")
+        }
+
         let parameters = try Parameters(config: config)
         let tensors = parameters.layout.tensors
         func fill(_ prefix: String, _ buffer: FloatBuffer) throws {
             for tensor in tensors {
                 let name = prefix + tensor.name
-                guard let stored = file.tensors[name] else { throw fail("missing tensor \(name)") }
-                guard stored.shape == tensor.shape else {
-                    throw fail("tensor \(name) has shape \(stored.shape), expected \(tensor.shape)")
-                }
-                if let bad = stored.values.firstIndex(where: { !$0.isFinite }) {
+                let values = file.tensors[name]!.values
+                if let bad = values.firstIndex(where: { !$0.isFinite }) {
                     throw fail("tensor \(name) holds a non-finite value at element \(bad)")
                 }
-                for (value, index) in zip(stored.values, tensor.flatIndices) { buffer.base[index] = value }
+                // A negative second moment makes Adam's sqrt(v) NaN, and with it every weight.
+                if prefix == "optimizer.v.", let bad = values.firstIndex(where: { $0 < 0 }) {
+                    throw fail("tensor \(name) holds a negative value at element \(bad)")
+                }
+                for (value, index) in zip(values, tensor.flatIndices) {
+                    checkBounds(index >= 0 && index < buffer.count, "\(name): index \(index) outside 0..<\(buffer.count)")
+                    buffer.base[index] = value
+                }
             }
         }
         try fill("", parameters.values)
-        let known = Set(tensors.map(\.name))
-        if let stray = file.names.first(where: { !known.contains($0) && !$0.hasPrefix("optimizer.") }) {
-            throw fail("unexpected tensor \(stray)")
-        }
         var optimizer: AdamState?
-        if withOptimizer && file.names.contains(where: { $0.hasPrefix("optimizer.") }) {
+        if withOptimizer && hasOptimizer {
             let state = AdamState(count: parameters.layout.count)
             try fill("optimizer.m.", state.m)
             try fill("optimizer.v.", state.v)

@@ -68,12 +68,20 @@ public struct Safetensors {
 
     // MARK: - Reading
 
+    /// The longest JSON header read.
+    public static let maxHeaderLength = 100_000_000
+    /// The largest file read: the largest legal checkpoint (the weights and the optimizer's two
+    /// moments, each at most `ModelConfig.maxParameterCount` floats) plus the header allowance.
+    public static let maxFileSize = 8 + maxHeaderLength + 3 * 4 * ModelConfig.maxParameterCount
+
     /// Parses a whole file; any deviation from the format throws with `path` in the message.
+    /// Every number of the header is checked (whole, in range, products and offsets without
+    /// overflow, tensors inside the data) before anything is allocated from it.
     public init(data: Data, path: String) throws {
         func fail(_ problem: String) -> FileError { FileError(path, "not a valid safetensors file: \(problem)") }
         guard data.count >= 8 else { throw fail("file is \(data.count) bytes, shorter than the 8-byte header length") }
         let headerLength = data.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-        guard headerLength >= 2, headerLength <= UInt64(data.count - 8), headerLength <= 100_000_000 else {
+        guard headerLength >= 2, headerLength <= UInt64(data.count - 8), headerLength <= UInt64(Self.maxHeaderLength) else {
             throw fail("header length \(headerLength) does not fit a file of \(data.count) bytes")
         }
         let headerBytes = data.subdata(in: 8..<(8 + Int(headerLength)))
@@ -95,22 +103,32 @@ public struct Safetensors {
             guard let info = value as? [String: Any] else { throw fail("entry \(name) is not an object") }
             guard let dtype = info["dtype"] as? String else { throw fail("\(name) has no dtype") }
             guard dtype == "F32" else { throw fail("\(name) has dtype \(dtype), only F32 is supported") }
-            guard let shape = (info["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
-                  shape.count == (info["shape"] as? [Any])?.count, shape.allSatisfy({ $0 >= 0 }) else {
-                throw fail("\(name) has an invalid shape")
+            guard let list = info["shape"] as? [Any] else { throw fail("\(name) has no shape list") }
+            var shape: [Int] = []
+            for item in list {
+                guard let size = Self.wholeNumber(item), size >= 0 else {
+                    throw fail("\(name) has an invalid shape: \(item) is not a whole number of 0 or more")
+                }
+                shape.append(size)
             }
-            guard let offsets = (info["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
-                  offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1] else {
+            guard let offsetList = info["data_offsets"] as? [Any], offsetList.count == 2,
+                  let start = Self.wholeNumber(offsetList[0]), let end = Self.wholeNumber(offsetList[1]),
+                  start >= 0, start <= end else {
                 throw fail("\(name) has invalid data_offsets")
             }
-            let elements = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
-            guard offsets[1] - offsets[0] == elements * 4 else {
-                throw fail("\(name): shape \(shape) needs \(elements * 4) bytes, data_offsets give \(offsets[1] - offsets[0])")
+            var bytes = 4
+            for size in shape {
+                let (product, overflow) = bytes.multipliedReportingOverflow(by: size)
+                guard !overflow else { throw fail("\(name): shape \(shape) overflows (more bytes than Int can count)") }
+                bytes = product
             }
-            guard offsets[1] <= dataSize else {
-                throw fail("\(name) ends at byte \(offsets[1]) but the data is \(dataSize) bytes (truncated file?)")
+            guard end - start == bytes else {
+                throw fail("\(name): shape \(shape) needs \(bytes) bytes, data_offsets give \(end - start)")
             }
-            entries.append((name, offsets[0], offsets[1], shape))
+            guard end <= dataSize else {
+                throw fail("\(name) ends at byte \(end) but the data is \(dataSize) bytes (truncated file?)")
+            }
+            entries.append((name, start, end, shape))
         }
         entries.sort { ($0.start, $0.end) < ($1.start, $1.end) }
         var expected = 0
@@ -125,6 +143,7 @@ public struct Safetensors {
         tensors = [:]
         data.withUnsafeBytes { raw in
             for entry in entries {
+                checkBounds(dataStart + entry.end <= raw.count, "\(entry.name) ends past the file")
                 let count = (entry.end - entry.start) / 4
                 var values = [Float](repeating: 0, count: count)
                 for i in 0..<count {
@@ -136,14 +155,47 @@ public struct Safetensors {
         }
     }
 
+    /// Reads and parses a file. Only a regular file (links followed) of at most `maxFileSize`
+    /// bytes is read; a FIFO or device is refused before it is opened.
     public init(contentsOf path: String) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw FileError(path, "no such file")
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw FileError(path, errno == ENOENT ? "no such file" : "cannot read: \(String(cString: strerror(errno)))")
         }
-        guard !isDirectory.boolValue else { throw FileError(path, "is a directory, expected a .safetensors file") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw FileError(path, "cannot read file") }
-        try self.init(data: data, path: path)
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw FileError(path, "is a directory, expected a .safetensors file")
+        default: throw FileError(path, "not a regular file")
+        }
+        let size = Int(status.st_size)
+        guard size <= Self.maxFileSize else {
+            throw FileError(path, "is \(size) bytes, larger than the largest checkpoint (\(Self.maxFileSize) bytes: \(ModelConfig.maxParameterCount) weights with their optimizer state)")
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError(path, "cannot read: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        // Exactly the size stat gave: a file that grows meanwhile cannot make us read more.
+        var data = Data(count: size)
+        let got = data.withUnsafeMutableBytes { raw -> Int in
+            var offset = 0
+            while offset < size {
+                let n = read(fd, raw.baseAddress! + offset, size - offset)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return n < 0 ? -1 : offset }
+                offset += n
+            }
+            return offset
+        }
+        guard got >= 0 else { throw FileError(path, "cannot read: \(String(cString: strerror(errno)))") }
+        try self.init(data: data.prefix(got), path: path)
+    }
+
+    /// A JSON number that is a whole number in `Int`'s range (8 and 8.0, not 8.5, 1e30 or true).
+    static func wholeNumber(_ value: Any) -> Int? {
+        // JSON true and false arrive as NSNumber's boolean subclass (`is Bool` would catch 0 and 1 too).
+        guard let number = value as? NSNumber, type(of: number) != type(of: NSNumber(value: true)) else { return nil }
+        // Foundation's bridging is exact: 8.5 and 2^64 give nil.
+        return number as? Int
     }
 }
 

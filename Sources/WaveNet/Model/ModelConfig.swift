@@ -53,7 +53,39 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Samples that influence one prediction: the input layer's width 2 plus each layer's dilation.
     public var receptiveField: Int { dilations.reduce(0, +) + 2 }
 
-    /// Throws a readable message when the architecture is unusable.
+    /// Residual layers a model may have.
+    public static let maxLayers = 1024
+    /// Classes a conditioned model may have.
+    public static let maxClasses = 65536
+    /// Weights a model may have: 2^28 floats, 1 GiB (the optimizer's two moments add 2 GiB more).
+    public static let maxParameterCount = 1 << 28
+    /// Floats of generator state per stream (the sum of the dilations times R): 2^28, 1 GiB.
+    public static let maxGeneratorState = 1 << 28
+
+    /// The number of weights, as `ParameterLayout` lays them out; nil when the count overflows `Int`.
+    public var parameterCount: Int? {
+        let (Q, R, D, S, L, G) = (quantizationChannels, residualChannels, dilationChannels, skipChannels,
+                                  layerCount, condChannels ?? 0)
+        func mul(_ factors: Int?...) -> Int? {
+            factors.reduce(Int?(1)) { product, factor in
+                guard let product, let factor else { return nil }
+                let (result, overflow) = product.multipliedReportingOverflow(by: factor)
+                return overflow ? nil : result
+            }
+        }
+        func add(_ terms: Int?...) -> Int? {
+            terms.reduce(Int?(0)) { sum, term in
+                guard let sum, let term else { return nil }
+                let (result, overflow) = sum.addingReportingOverflow(term)
+                return overflow ? nil : result
+            }
+        }
+        let perLayer = add(mul(4, D, R), mul(2, D), mul(R, D), R, S, mul(2, D, G))
+        return add(mul(2, Q, R), R, mul(perLayer, L), mul(S, L, D), mul(classCount, G), mul(S, S), S, mul(Q, S), Q)
+    }
+
+    /// Throws a readable message when the architecture is unusable, or larger than the limits
+    /// above: a checkpoint's config is checked before anything is allocated from it.
     public func validate() throws {
         func check(_ ok: Bool, _ message: String) throws {
             if !ok { throw ModelError.invalidConfig(message) }
@@ -64,13 +96,23 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             try check((1...4096).contains(value), "\(name) channels must be 1...4096, not \(value)")
         }
         try check(!dilations.isEmpty, "at least one residual layer is needed")
-        try check(dilations.allSatisfy { (1...65536).contains($0) }, "dilations must be 1...65536, not \(dilations)")
+        try check(dilations.count <= Self.maxLayers, "at most \(Self.maxLayers) residual layers are supported, not \(dilations.count)")
+        if let bad = dilations.first(where: { !(1...65536).contains($0) }) {
+            try check(false, "dilations must be 1...65536, not \(bad)")
+        }
         try check((condChannels == nil) == (classNames == nil), "cond_channels and class_names go together")
         if let condChannels {
             try check((1...4096).contains(condChannels), "cond channels must be 1...4096, not \(condChannels)")
             try check(!(classNames ?? []).isEmpty, "a conditioned model needs at least one class name")
+            try check((classNames ?? []).count <= Self.maxClasses, "at most \(Self.maxClasses) classes are supported, not \(classCount)")
             try check(Set(classNames ?? []).count == classNames?.count, "class names must be distinct")
         }
+        let limit = "the limit is \(Self.maxParameterCount) (1 GiB of float32 weights)"
+        guard let count = parameterCount else { throw ModelError.invalidConfig("the parameter count overflows; \(limit)") }
+        try check(count <= Self.maxParameterCount, "\(count) parameters are too many; \(limit)")
+        let state = dilations.reduce(0, +) * residualChannels
+        try check(state <= Self.maxGeneratorState,
+                  "dilations summing to \(dilations.reduce(0, +)) with \(residualChannels) residual channels need \(state) floats of generator state; the limit is \(Self.maxGeneratorState) (1 GiB)")
     }
 }
 

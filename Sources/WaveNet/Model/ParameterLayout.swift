@@ -34,6 +34,8 @@ public struct ParameterLayout: Sendable {
     public let output1Weight: Int, output1Bias: Int, output2Weight: Int, output2Bias: Int
     public let count: Int
 
+    /// Computes the offsets only; no weights are allocated. `config` should have passed
+    /// `ModelConfig.validate`, whose bounds keep these sums far from overflow.
     public init(_ config: ModelConfig) {
         self.config = config
         let (Q, R, D, S, L) = (config.quantizationChannels, config.residualChannels, config.dilationChannels,
@@ -71,30 +73,55 @@ public struct ParameterLayout: Sendable {
 
     /// All tensors in MODEL_SPEC order.
     public var tensors: [Tensor] {
+        var result: [Tensor] = []
+        forEachTensor { name, shape, fanIn, indices in
+            result.append(Tensor(name: name, shape: shape, fanIn: fanIn, flatIndices: indices()))
+        }
+        return result
+    }
+
+    /// Names and shapes of all tensors in MODEL_SPEC order, without the index maps (which take
+    /// 8 bytes per weight): enough to check a file against the layout before allocating anything.
+    public var tensorShapes: [(name: String, shape: [Int])] {
+        var result: [(name: String, shape: [Int])] = []
+        forEachTensor { name, shape, _, _ in result.append((name, shape)) }
+        return result
+    }
+
+    /// Calls `visit` with each tensor's name, shape, fan-in, and a closure that builds its index map.
+    private func forEachTensor(_ visit: (String, [Int], Int, () -> [Int]) -> Void) {
         let (Q, R, D, S, L) = (config.quantizationChannels, config.residualChannels, config.dilationChannels,
                                config.skipChannels, config.layerCount)
         let G = config.condChannels ?? 0
-        var result: [Tensor] = []
         func contiguous(_ name: String, _ shape: [Int], at offset: Int, fanIn: Int) {
-            result.append(Tensor(name: name, shape: shape, fanIn: fanIn, flatIndices: Array(offset..<offset + shape.reduce(1, *))))
+            visit(name, shape, fanIn) { Array(offset..<offset + shape.reduce(1, *)) }
         }
         // input.weight[r][q][k] = table[k][q][r]
-        var input: [Int] = []
-        for r in 0..<R { for q in 0..<Q { for k in 0..<2 { input.append(inputTable + (k * Q + q) * R + r) } } }
-        result.append(Tensor(name: "input.weight", shape: [R, Q, 2], fanIn: 2 * Q, flatIndices: input))
+        visit("input.weight", [R, Q, 2], 2 * Q) {
+            var input: [Int] = []
+            input.reserveCapacity(R * Q * 2)
+            for r in 0..<R { for q in 0..<Q { for k in 0..<2 { input.append(inputTable + (k * Q + q) * R + r) } } }
+            return input
+        }
         contiguous("input.bias", [R], at: inputBias, fanIn: 2 * Q)
         for (i, layer) in layers.enumerated() {
             // dilated.weight[o][r][k] = W[k][o][r]
-            var dilated: [Int] = []
-            for o in 0..<2 * D { for r in 0..<R { for k in 0..<2 { dilated.append(layer.dilatedWeight + (k * 2 * D + o) * R + r) } } }
-            result.append(Tensor(name: "layers.\(i).dilated.weight", shape: [2 * D, R, 2], fanIn: 2 * R, flatIndices: dilated))
+            visit("layers.\(i).dilated.weight", [2 * D, R, 2], 2 * R) {
+                var dilated: [Int] = []
+                dilated.reserveCapacity(2 * D * R * 2)
+                for o in 0..<2 * D { for r in 0..<R { for k in 0..<2 { dilated.append(layer.dilatedWeight + (k * 2 * D + o) * R + r) } } }
+                return dilated
+            }
             contiguous("layers.\(i).dilated.bias", [2 * D], at: layer.dilatedBias, fanIn: 2 * R)
             contiguous("layers.\(i).residual.weight", [R, D, 1], at: layer.residualWeight, fanIn: D)
             contiguous("layers.\(i).residual.bias", [R], at: layer.residualBias, fanIn: D)
             // skip.weight[s][d] = skipAll[s][i*D + d]
-            var skip: [Int] = []
-            for s in 0..<S { for d in 0..<D { skip.append(skipWeight + s * L * D + i * D + d) } }
-            result.append(Tensor(name: "layers.\(i).skip.weight", shape: [S, D, 1], fanIn: D, flatIndices: skip))
+            visit("layers.\(i).skip.weight", [S, D, 1], D) {
+                var skip: [Int] = []
+                skip.reserveCapacity(S * D)
+                for s in 0..<S { for d in 0..<D { skip.append(skipWeight + s * L * D + i * D + d) } }
+                return skip
+            }
             contiguous("layers.\(i).skip.bias", [S], at: layer.skipBias, fanIn: D)
             if let condWeight = layer.condWeight {
                 contiguous("layers.\(i).cond.weight", [2 * D, G], at: condWeight, fanIn: G)
@@ -107,6 +134,5 @@ public struct ParameterLayout: Sendable {
         contiguous("output.1.bias", [S], at: output1Bias, fanIn: S)
         contiguous("output.2.weight", [Q, S, 1], at: output2Weight, fanIn: S)
         contiguous("output.2.bias", [Q], at: output2Bias, fanIn: S)
-        return result
     }
 }
