@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "FileIO", "CSndFile", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "WaveNet", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["AudioIO", "WaveNet", "FileIO", "TestSupport"]),
-        .testTarget(name: "FuzzTests", dependencies: ["AudioIO", "WaveNet", "FileIO", "CSndFile", "TestSupport"]),
+        .testTarget(name: "FuzzTests", dependencies: ["AudioIO", "WaveNet", "Features", "FileIO", "CSndFile", "TestSupport"]),
     ],
     // Swift 6 data-race checking. Threads share state only under locks (SampleRing, LivePlayback)
     // or by disjoint ranges of one buffer (training and generation lanes), which the types that

@@ -45,15 +45,15 @@ public enum Npy {
         let header = String(decoding: data.subdata(in: headerStart..<headerStart + headerLength), as: UTF8.self)
         guard let descr = field("descr", in: header), let order = field("fortran_order", in: header),
               let shapeText = field("shape", in: header) else {
-            throw fail("header lacks descr, fortran_order or shape: \(header.trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw fail("header lacks descr, fortran_order or shape: \(printable(header))")
         }
         let itemSize: Int
         switch descr {
         case "'<f4'", "'float32'": itemSize = 4
         case "'<f8'", "'float64'": itemSize = 8
-        default: throw fail("dtype \(descr) is not supported; save the features as float32 or float64 (little-endian)")
+        default: throw fail("dtype \(printable(descr)) is not supported; save the features as float32 or float64 (little-endian)")
         }
-        guard order == "False" || order == "True" else { throw fail("fortran_order is \(order)") }
+        guard order == "False" || order == "True" else { throw fail("fortran_order is \(printable(order))") }
         let shape = try parseShape(shapeText, fail)
         var count = 1
         for n in shape {
@@ -117,11 +117,18 @@ public enum Npy {
         let parts = inner.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         var shape: [Int] = []
         for part in parts {
-            guard let n = Int(part), n >= 0 else { throw fail("shape \(text) is not a tuple of whole numbers") }
+            guard let n = Int(part), n >= 0 else { throw fail("shape \(printable(text)) is not a tuple of whole numbers") }
             shape.append(n)
         }
-        guard shape.count <= 8 else { throw fail("shape \(text) has more than 8 dimensions") }
+        guard shape.count <= 8 else { throw fail("shape \(printable(text)) has more than 8 dimensions") }
         return shape
+    }
+
+    /// Header text as it may appear in a one-line message: printable ASCII, at most 80 characters.
+    static func printable(_ text: String) -> String {
+        let cleaned = String(text.trimmingCharacters(in: .whitespacesAndNewlines).unicodeScalars.prefix(80)
+            .map { $0.value >= 0x20 && $0.value < 0x7F ? Character($0) : "?" })
+        return text.unicodeScalars.count > 80 ? cleaned + "..." : cleaned
     }
 
     static func fortranToC(_ values: [Float], _ shape: [Int]) -> [Float] {

@@ -1,5 +1,6 @@
 import AudioIO
 import CSndFile
+import Features
 import FileIO
 import Foundation
 import TestSupport
@@ -21,6 +22,7 @@ final class FuzzTests: XCTestCase {
     /// seconds of processor time (processor rather than wall time, so that a busy machine runs
     /// the same cases).
     static let audioCasesPerSeed = 800
+    static let npyCasesPerSeed = 1000
     static let checkpointCasesPerSeed = 1000
     static let cpuBudget: TimeInterval = 40
     /// Largest growth of the peak resident set the whole run may cause.
@@ -84,6 +86,25 @@ final class FuzzTests: XCTestCase {
                 try label.write(toFile: folder + "/case.txt", atomically: false, encoding: .utf8)
                 watchdog.begin(label)
                 checkCheckpoint(path, label)
+                watchdog.end()
+                stats.cases += 1
+            }
+        }
+        // Feature arrays (.npy): parsed from bytes, then read as a model's frames.
+        let npySeeds = [("float32.npy", Npy.serialize((0..<80 * 40).map { Float($0 % 97) / 9 }, shape: [80, 40])),
+                        ("frames-first.npy", Npy.serialize((0..<40 * 80).map { Float($0 % 89) / 7 }, shape: [1, 80, 40]))]
+        outer: for (name, data) in npySeeds where !stoppedEarly {
+            for i in 0..<Self.npyCasesPerSeed {
+                if cpuSeconds() - cpuStart > Self.cpuBudget { stoppedEarly = true; break outer }
+                let (mutated, how) = mutateAudio(data, &rng)
+                let label = "\(name) case \(i): \(how)"
+                try mutated.write(to: URL(fileURLWithPath: folder + "/case.npy"))
+                try label.write(toFile: folder + "/case.txt", atomically: false, encoding: .utf8)
+                watchdog.begin(label)
+                expectRefusalOrValid(label, "FeatureFrames(Npy.parse)", { try FeatureFrames(Npy.parse(mutated), channels: 80) }) { frames in
+                    frames.values.count != frames.channels * frames.frames ? "values do not fill the shape"
+                        : frames.values.allSatisfy(\.isFinite) ? nil : "non-finite features"
+                }
                 watchdog.end()
                 stats.cases += 1
             }
