@@ -57,8 +57,12 @@ public enum Limits {
     // Benchmarks
     public static let benchSteps = Limit("--steps", 1...10_000)
 
-    /// Physical memory of this machine, for refusing runs that cannot fit.
+    /// Memory this process may use, for refusing runs that cannot fit: the machine's physical
+    /// memory, or the address-space limit (`ulimit -v`) when that is lower.
     public static var physicalMemoryBytes: Int {
-        Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
+        let physical = Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return physical }
+        return min(physical, Int(clamping: limit.rlim_cur))
     }
 }

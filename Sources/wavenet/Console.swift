@@ -31,7 +31,7 @@ struct MemoryError: Error, CustomStringConvertible {
 func checkMemory(_ bytes: Double, for what: String, advice: String) throws {
     let physical = Double(Limits.physicalMemoryBytes)
     if bytes > 0.8 * physical {
-        throw MemoryError(description: String(format: "%@ needs about %.1f GB, more than this machine's %.1f GB allows; %@",
+        throw MemoryError(description: String(format: "%@ needs about %.1f GB, more than the %.1f GB this process may use; %@",
                                               what, bytes / 1e9, physical / 1e9, advice))
     }
 }
