@@ -69,6 +69,7 @@ struct BenchGenerate: ParsableCommand {
         let parameters: Parameters
         if let checkpoint {
             parameters = try Checkpoint.load(checkpoint, withOptimizer: false).parameters
+            try refuseLocalConditioning(parameters.config, checkpoint)
         } else {
             parameters = try Parameters(config: try architecture.config())
             parameters.initialize(seed: 1)

@@ -66,6 +66,7 @@ struct GenerationSetup {
         let path = options.checkpointPath
         checkpoint = try Checkpoint.load(path, withOptimizer: false)
         let config = checkpoint.config
+        try refuseLocalConditioning(config, path)
         let classIDs = try Self.resolveClassIDs(names: options.class, ids: options.classId, config: config, streams: streams, path: path)
         classNames = classIDs.map { $0.map { config.classNames![$0] } }
         muLaw = MuLaw(classes: config.quantizationChannels)

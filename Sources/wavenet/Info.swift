@@ -79,6 +79,12 @@ extension Info {
             "parameters:       \(info.parameters)",
             "step:             \(checkpoint.step)\(checkpoint.optimizer == nil ? "" : " (with optimizer state)")",
         ]
+        if let l = c.local {
+            let kind = l.features == .mel ? "n_fft \(l.nFFT ?? 0), win \(l.win ?? 0), fmin \(l.fmin ?? 0) Hz, fmax \(l.fmax ?? 0) Hz"
+                : "keys \(l.low ?? 0)...\(l.high ?? 0)"
+            lines.append("local:            \(l.features.rawValue) features, \(l.channels) channels, hidden \(l.hidden), hop \(l.hop), "
+                         + (l.causal ? "causal" : "centred") + " (\(kind))")
+        }
         if let names = c.classNames {
             lines.append("conditioning:     \(c.condChannels ?? 0) channels, \(names.count) classes: \(names.enumerated().map { "\($0.offset)=\($0.element)" }.joined(separator: " "))")
         }

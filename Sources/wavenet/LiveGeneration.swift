@@ -22,7 +22,8 @@ struct LiveGeneration {
             printStatus("\(device) plays at \(output.sampleRate) Hz, not \(rate) Hz; resampling")
         }
         installStopHandlers()
-        var blocks = BlockSize(sampleRate: rate)
+        // The first block also measures the speed for the prebuffer: 25 ms of audio.
+        var blocks = BlockSize(sampleRate: rate, first: rate / 40)
         var classes: [Int32] = []
         if keep, let total { classes.reserveCapacity(total) }
         var produced = 0

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AudioIO
+import FileIO
 import WaveNet
 
 /// The architecture flags shared by `train` and `bench`.
@@ -51,5 +52,13 @@ func checkLimits(_ body: () throws -> Void) throws {
         try body()
     } catch let error as LimitError {
         throw ValidationError(error.description)
+    }
+}
+
+/// Local conditioning is in the model library (forward, backward, checkpoints) but not yet in
+/// the tool's training, generation and evaluation: refuse such a checkpoint instead of trapping.
+func refuseLocalConditioning(_ config: ModelConfig, _ path: String) throws {
+    if let local = config.local {
+        throw FileError(path, "this model is locally conditioned (\(local.features.rawValue) features); this version cannot run such models yet")
     }
 }

@@ -43,9 +43,11 @@ struct BlockSize {
     let limit: Int
     private(set) var next: Int
 
-    init(sampleRate: Int) {
+    /// - first: the first block, before any speed is known (small, so that even a very slow model
+    ///   sees a stop request soon).
+    init(sampleRate: Int, first: Int = 32) {
         limit = max(1, sampleRate / 10)
-        next = max(1, sampleRate / 40)
+        next = max(1, min(first, limit))
     }
 
     /// Records that a block of `samples` per stream took `seconds`.

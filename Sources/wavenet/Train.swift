@@ -62,6 +62,7 @@ struct Train: ParsableCommand {
         if resume {
             guard exists else { throw FileError(checkpoint, "no such file (--resume needs an existing checkpoint)") }
             start = try Checkpoint.load(checkpoint)
+            try refuseLocalConditioning(start.config, checkpoint)
             if architecture.anyGiven {
                 let mismatches = start.config.mismatches(with: try architecture.config(base: start.config))
                 if !mismatches.isEmpty {

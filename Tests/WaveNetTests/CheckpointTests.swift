@@ -292,3 +292,29 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(try Checkpoint.load(folder + "/link.safetensors").parameters.parameterCount, 708)
     }
 }
+
+final class LocalCheckpointTests: XCTestCase {
+    func testLocalModelsRoundTripAndUnknownKindsAreNamed() throws {
+        let folder = makeTemporaryFolder(self)
+        let loaded = try Checkpoint.load(fixturePath("local-causal.safetensors"))
+        XCTAssertEqual(loaded.config.local, LocalConfig(features: .notes, channels: 6, hidden: 5, hop: 4, causal: true, low: 60, high: 62))
+        XCTAssertEqual(loaded.parameters.parameterCount, loaded.config.parameterCount)
+        try loaded.save(to: folder + "/again.safetensors")
+        let again = try Checkpoint.load(folder + "/again.safetensors")
+        XCTAssertEqual(again.config, loaded.config)
+        XCTAssertEqual(again.parameters.values.array, loaded.parameters.values.array)
+        // A features kind this version does not implement is refused by name.
+        var file = try Safetensors(contentsOf: fixturePath("local-mel.safetensors"))
+        file.metadata["config"] = file.metadata["config"]!.replacingOccurrences(of: "\"mel\"", with: "\"phonemes\"")
+        XCTAssertThrowsError(try Checkpoint.load(file, path: "x.safetensors")) { error in
+            XCTAssertTrue("\(error)".contains("local features \"phonemes\" are not known"), "\(error)")
+        }
+        // Bad local settings are named too.
+        var bad = try Safetensors(contentsOf: fixturePath("local-mel.safetensors"))
+        bad.metadata["config"] = bad.metadata["config"]!.replacingOccurrences(of: "\"n_fft\": 16", with: "\"n_fft\": 15")
+            .replacingOccurrences(of: "\"n_fft\":16", with: "\"n_fft\":15")
+        XCTAssertThrowsError(try Checkpoint.load(bad, path: "x.safetensors")) { error in
+            XCTAssertTrue("\(error)".contains("n_fft must be even"), "\(error)")
+        }
+    }
+}

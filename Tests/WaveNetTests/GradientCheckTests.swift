@@ -139,9 +139,19 @@ final class GradientCheckTests: XCTestCase {
         let p = try makeParameters(config, seed: seed)
         var rng = SplitMix64(seed: seed + 100)
         let Q = config.quantizationChannels
+        // With local conditioning, each sequence starts somewhere in a longer file of random frames
+        // and gets the frames it reads with the spec's context around them.
+        let frames: [FrameWindow]? = config.local.map { local in
+            (0..<B).map { b in
+                let start = 3 * b + 1, first = max(0, (start + 1) / local.hop - LocalConfig.framesBefore)
+                let count = (start + n) / local.hop + LocalConfig.framesAfter + 1 - first
+                return FrameWindow(values: (0..<count * local.channels).map { _ in 2 * rng.nextUnitFloat() - 1 },
+                                   count: count, start: start, firstFrame: first)
+            }
+        }
         let batch = Batch(inputs: (0..<B).map { _ in randomClasses(n, Q, &rng) },
                           targets: (0..<B).map { _ in randomClasses(T, Q, &rng) },
-                          classIDs: config.isConditioned ? (0..<B).map { $0 % config.classCount } : nil)
+                          classIDs: config.isConditioned ? (0..<B).map { $0 % config.classCount } : nil, frames: frames)
         let engine = GradientEngine(parameters: p, threads: 1, batch: B, length: n, outputs: T)
         _ = engine.lossAndGradients(batch)
         let analytic = engine.gradients.array
@@ -192,6 +202,17 @@ final class GradientCheckTests: XCTestCase {
             for (n, T) in [(12, 12), (16, 5), (9, 1)] {
                 try checkModel(tinyConfig(dilations: dilations), batch: 2, length: n, outputs: T, seed: UInt64(n * 7 + dilations.count))
             }
+        }
+    }
+
+    func testWholeModelWithLocalConditioning() throws {
+        for causal in [false, true] {
+            var config = tinyConfig(dilations: [1, 2, 4])
+            config.local = LocalConfig(features: .mel, channels: 3, hidden: 4, hop: 3, causal: causal, nFFT: 8, win: 8, fmin: 0, fmax: 8000)
+            try checkModel(config, batch: 2, length: 14, outputs: 9, seed: causal ? 13 : 14)
+            var both = tinyConfig(dilations: [2, 1], conditioned: true)
+            both.local = LocalConfig(features: .notes, channels: 4, hidden: 3, hop: 2, causal: causal, low: 60, high: 61)
+            try checkModel(both, batch: 2, length: 10, outputs: 10, seed: causal ? 15 : 16)
         }
     }
 

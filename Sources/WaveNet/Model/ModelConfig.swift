@@ -15,6 +15,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var condChannels: Int?
     /// Class names, index = class id, with global conditioning.
     public var classNames: [String]?
+    /// Local conditioning: the features that steer every sample, and the frame network.
+    public var local: LocalConfig?
 
     enum CodingKeys: String, CodingKey {
         case sampleRate = "sample_rate"
@@ -25,12 +27,13 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case dilations
         case condChannels = "cond_channels"
         case classNames = "class_names"
+        case local
     }
 
     public init(sampleRate: Int = 16000, quantizationChannels: Int = 256, residualChannels: Int = 32,
                 dilationChannels: Int = 32, skipChannels: Int = 128,
                 dilations: [Int] = ModelConfig.dilations(stacks: 2, depth: 10),
-                condChannels: Int? = nil, classNames: [String]? = nil) {
+                condChannels: Int? = nil, classNames: [String]? = nil, local: LocalConfig? = nil) {
         self.sampleRate = sampleRate
         self.quantizationChannels = quantizationChannels
         self.residualChannels = residualChannels
@@ -39,6 +42,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.dilations = dilations
         self.condChannels = condChannels
         self.classNames = classNames
+        self.local = local
     }
 
     /// `1, 2, 4, ..., 2^(depth-1)`, repeated `stacks` times.
@@ -80,8 +84,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                 return overflow ? nil : result
             }
         }
-        let perLayer = add(mul(4, D, R), mul(2, D), mul(R, D), R, S, mul(2, D, G))
-        return add(mul(2, Q, R), R, mul(perLayer, L), mul(S, L, D), mul(classCount, G), mul(S, S), S, mul(Q, S), Q)
+        let (F, C) = (local?.channels ?? 0, local?.hidden ?? 0)
+        let perLayer = add(mul(4, D, R), mul(2, D), mul(R, D), R, S, mul(2, D, G), mul(2, D, C))
+        return add(mul(2, Q, R), R, mul(perLayer, L), mul(S, L, D), mul(classCount, G), mul(S, S), S, mul(Q, S), Q,
+                   mul(3, C, F), C, mul(3, C, C), C)
     }
 
     /// Throws a readable message when the architecture is unusable, or larger than the limits
@@ -100,6 +106,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if let bad = dilations.first(where: { !(1...65536).contains($0) }) {
             try check(false, "dilations must be 1...65536, not \(bad)")
         }
+        try local?.validate(sampleRate: sampleRate)
         try check((condChannels == nil) == (classNames == nil), "cond_channels and class_names go together")
         if let condChannels {
             try check((1...4096).contains(condChannels), "cond channels must be 1...4096, not \(condChannels)")
@@ -131,6 +138,7 @@ extension ModelConfig {
         compare("skip channels", skipChannels, other.skipChannels)
         compare("dilations", dilations, other.dilations)
         compare("conditioning channels", condChannels ?? 0, other.condChannels ?? 0)
+        if local != other.local { found.append(local.map { "local conditioning on \($0.features.rawValue) (\($0.channels) channels, hop \($0.hop))" } ?? "no local conditioning") }
         return found
     }
 }

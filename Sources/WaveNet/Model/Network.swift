@@ -31,6 +31,13 @@ public final class SequenceWorkspace: @unchecked Sendable {  // one lane (thread
     let layerBias: FloatBuffer
     let biasGradient: FloatBuffer
     let skipBiasGradient: FloatBuffer
+    /// Local conditioning, per sequence: frames the workspace holds (frameCapacity), the frame
+    /// network's [frames, C] activations a and b, each layer's projection [L][frames, 2D], and
+    /// the gradients db [frames, C], da [frames, C] and dproj [frames, 2D].
+    let frameCapacity: Int
+    let localA: FloatBuffer, localB: FloatBuffer, localProjection: FloatBuffer
+    let localBGradient: FloatBuffer, localAGradient: FloatBuffer, projectionGradient: FloatBuffer
+    var local: LocalFrames? = nil
     /// Start time of each layer for the current sequence.
     var starts: [Int] = []
     var length = 0, targetCount = 0, classID: Int? = nil
@@ -56,6 +63,19 @@ public final class SequenceWorkspace: @unchecked Sendable {  // one lane (thread
         layerBias = FloatBuffer(count: L * 2 * D)
         biasGradient = FloatBuffer(count: 2 * D)
         skipBiasGradient = FloatBuffer(count: S)
+        let C = config.local?.hidden ?? 0
+        frameCapacity = config.local.map { capacity / $0.hop + LocalConfig.framesBefore + LocalConfig.framesAfter + 2 } ?? 0
+        localA = FloatBuffer(count: frameCapacity * C)
+        localB = FloatBuffer(count: frameCapacity * C)
+        localProjection = FloatBuffer(count: L * frameCapacity * 2 * D)
+        localBGradient = FloatBuffer(count: frameCapacity * C)
+        localAGradient = FloatBuffer(count: frameCapacity * C)
+        projectionGradient = FloatBuffer(count: frameCapacity * 2 * D)
+    }
+
+    /// The frame of input position t (0-based in the sequence) within the passed frames.
+    @inline(__always) func frame(_ local: LocalFrames, _ t: Int) -> Int {
+        (local.start + t + 1) / config.local!.hop - local.firstFrame
     }
 
     /// Bytes a workspace of this size allocates (in Double, so that absurd sizes cannot overflow).
@@ -80,6 +100,24 @@ public final class SequenceWorkspace: @unchecked Sendable {  // one lane (thread
     public func logitsCopy() -> [Float] { Array(UnsafeBufferPointer(start: logits.base, count: targetCount * Q)) }
 }
 
+/// The feature frames a locally conditioned sequence reads (MODEL_SPEC.md, "Local conditioning").
+/// Position p of the file reads frame (p + 1) / hop; the frames passed must hold every frame the
+/// sequence reads plus, for values equal to the whole file's, `LocalConfig.framesBefore` frames
+/// before and `framesAfter` after (fewer only at the file's edges, never zeros made up).
+public struct LocalFrames {
+    /// [count, F], time-major: file frames firstFrame ..< firstFrame + count.
+    public var values: UnsafePointer<Float>
+    public var count: Int
+    /// The file position of the sequence's first input.
+    public var start: Int
+    /// The file frame of values' first row.
+    public var firstFrame: Int
+
+    public init(values: UnsafePointer<Float>, count: Int, start: Int, firstFrame: Int) {
+        (self.values, self.count, self.start, self.firstFrame) = (values, count, start, firstFrame)
+    }
+}
+
 /// The model: parameters plus the passes that use them.
 public enum Network {
     /// Runs the model on `input` (n classes) and scores the last T outputs.
@@ -91,7 +129,7 @@ public enum Network {
     @discardableResult
     public static func forward(_ p: Parameters, _ w: SequenceWorkspace, input: UnsafeBufferPointer<Int32>,
                                outputs T: Int, targets: UnsafeBufferPointer<Int32>? = nil,
-                               classID: Int? = nil, lossScale: Float = 1) -> Double {
+                               classID: Int? = nil, local: LocalFrames? = nil, lossScale: Float = 1) -> Double {
         let n = input.count
         precondition(n <= w.capacity && T <= w.targetCapacity && T >= 1 && T <= n, "sequence does not fit the workspace")
         precondition(targets == nil || targets!.count == T, "need one target per scored output")
@@ -102,6 +140,20 @@ public enum Network {
         w.length = n
         w.targetCount = T
         w.classID = classID
+        w.local = local
+        precondition((local != nil) == (p.config.local != nil), "a locally conditioned model needs frames, others none")
+        if let local, let config = p.config.local, let f = layout.frameNetwork {
+            precondition(local.count <= w.frameCapacity && w.frame(local, 0) >= 0 && w.frame(local, n - 1) < local.count,
+                         "the frames passed do not cover the sequence")
+            // Frame network, then each layer's projection once per frame.   u: [frames, F] -> b: [frames, C] -> [frames, 2D]
+            FrameNetwork.forward(frames: local.count, channels: config.channels, hidden: config.hidden, causal: config.causal,
+                                 local.values, conv1Weight: p[f.conv1Weight], conv1Bias: p[f.conv1Bias],
+                                 conv2Weight: p[f.conv2Weight], conv2Bias: p[f.conv2Bias], a: w.localA.base, b: w.localB.base)
+            for i in 0..<L {
+                Matmul.nt(local.count, 2 * D, config.hidden, w.localB.base, config.hidden, p[layout.layers[i].localWeight!], config.hidden,
+                          w.localProjection[i * w.frameCapacity * 2 * D], 2 * D, beta: 0)
+            }
+        }
 
         // Start time of every layer: what the layers above and the T outputs need.
         var starts = [Int](repeating: 0, count: L)
@@ -136,6 +188,14 @@ public enum Network {
             let z = w.act(i, s)
             Matmul.nt(M, 2 * D, R, w.h(i, s - d), R, W0, R, z, 2 * D, beta: 0)
             Matmul.nt(M, 2 * D, R, w.h(i, s), R, W1, R, z, 2 * D, beta: 1)
+            // Local conditioning: z[t] += projection of the frame t reads.   [frames, 2D] -> [M, 2D]
+            if let local {
+                let projection = w.localProjection[i * w.frameCapacity * 2 * D]
+                for t in s..<n {
+                    let row = w.act(i, t), add = projection + w.frame(local, t) * 2 * D
+                    for o in 0..<2 * D { row[o] += add[o] }
+                }
+            }
             // Gate: g = tanh(z_a + b_a) * sigmoid(z_b + b_b).   z: [M, 2D] -> g: [M, D] (column block i of gates)
             for t in s..<n { Gate.forward(D, w.act(i, t), bias: layerBias, w.gates[t * LD + i * D]) }
             // Residual: h[i+1] = h[i] + Wr g + br.   g: [M, D] -> [M, R]   (the last layer's is never used)
@@ -216,6 +276,7 @@ public enum Network {
         Matmul.nn(T, LD, S, dSkip, S, p[layout.skipWeight], LD, dGates + first * LD, LD, beta: 0)
 
         w.residualGradient.zero()
+        if w.local != nil { w.localBGradient.zero() }
         let dz = w.preactivationGradient.base
         for i in stride(from: L - 1, through: 0, by: -1) {
             let layer = layout.layers[i]
@@ -235,6 +296,17 @@ public enum Network {
             addColumnSums(M, 2 * D, dz + s * 2 * D, 2 * D, into: dBias)
             let gBias = g(layer.dilatedBias)
             for o in 0..<2 * D { gBias[o] += dBias[o] }
+            if let local = w.local, let localWeight = layer.localWeight, let C = p.config.local?.hidden {
+                // z[t] += Wl b[frame(t)]: dproj[f] = Σ dz[t] over the frame's positions, dWl += dproj^T b, db += dproj Wl.
+                let dProjection = w.projectionGradient.base
+                dProjection.update(repeating: 0, count: local.count * 2 * D)
+                for t in s..<n {
+                    let row = dProjection + w.frame(local, t) * 2 * D, from = dz + t * 2 * D
+                    for o in 0..<2 * D { row[o] += from[o] }
+                }
+                Matmul.tn(2 * D, C, local.count, dProjection, 2 * D, w.localB.base, C, g(localWeight), C, beta: 1)
+                Matmul.nn(local.count, C, 2 * D, dProjection, 2 * D, p[localWeight], C, w.localBGradient.base, C, beta: 1)
+            }
             if let classID = w.classID, let condWeight = layer.condWeight, let embed = layout.condEmbed {
                 // z += Wc e: dWc += dz_sum e^T, de += Wc^T dz_sum.   [2D] -> [2D, G], [G]
                 let e = p[embed + classID * G], gW = g(condWeight), gE = g(embed + classID * G)
@@ -252,6 +324,14 @@ public enum Network {
             Matmul.tn(2 * D, R, M, dz + s * 2 * D, 2 * D, w.h(i, s), R, gW1, R, beta: 1)
             Matmul.nn(M, R, 2 * D, dz + s * 2 * D, 2 * D, W1, R, dh, R, beta: 1)
             Matmul.nn(M, R, 2 * D, dz + s * 2 * D, 2 * D, W0, R, w.residualGradient[(w.pad + s - d) * R], R, beta: 1)
+        }
+
+        if let local = w.local, let config = p.config.local, let f = layout.frameNetwork {
+            FrameNetwork.backward(frames: local.count, channels: config.channels, hidden: config.hidden, causal: config.causal,
+                                  local.values, conv1Weight: p[f.conv1Weight], conv2Weight: p[f.conv2Weight],
+                                  a: w.localA.base, b: w.localB.base, db: w.localBGradient.base, scratch: w.localAGradient.base,
+                                  dConv1Weight: g(f.conv1Weight), dConv1Bias: g(f.conv1Bias),
+                                  dConv2Weight: g(f.conv2Weight), dConv2Bias: g(f.conv2Bias))
         }
 
         // Input lookups: scatter dh0[t] into the two columns that produced it.

@@ -18,6 +18,13 @@ public struct ParameterLayout: Sendable {
         public var skipBias: Int
         /// [2D][G], with conditioning.
         public var condWeight: Int?
+        /// [2D][C], with local conditioning (PyTorch layout).
+        public var localWeight: Int?
+    }
+
+    /// The frame network, with local conditioning, in PyTorch layout: [C][F][3], [C], [C][C][3], [C].
+    public struct FrameNetworkOffsets: Sendable {
+        public var conv1Weight: Int, conv1Bias: Int, conv2Weight: Int, conv2Bias: Int
     }
 
     public let config: ModelConfig
@@ -32,6 +39,7 @@ public struct ParameterLayout: Sendable {
     public let condEmbed: Int?
     /// [S][S], [S], [Q][S], [Q]
     public let output1Weight: Int, output1Bias: Int, output2Weight: Int, output2Bias: Int
+    public let frameNetwork: FrameNetworkOffsets?
     public let count: Int
 
     /// Computes the offsets only; no weights are allocated. `config` should have passed
@@ -51,7 +59,8 @@ public struct ParameterLayout: Sendable {
         layers = (0..<L).map { _ in
             Layer(dilatedWeight: take(2 * 2 * D * R), dilatedBias: take(2 * D),
                   residualWeight: take(R * D), residualBias: take(R), skipBias: take(S),
-                  condWeight: config.isConditioned ? take(2 * D * G) : nil)
+                  condWeight: config.isConditioned ? take(2 * D * G) : nil,
+                  localWeight: config.local.map { take(2 * D * $0.hidden) })
         }
         skipWeight = take(S * L * D)
         condEmbed = config.isConditioned ? take(config.classCount * G) : nil
@@ -59,6 +68,10 @@ public struct ParameterLayout: Sendable {
         output1Bias = take(S)
         output2Weight = take(Q * S)
         output2Bias = take(Q)
+        frameNetwork = config.local.map { local in
+            FrameNetworkOffsets(conv1Weight: take(local.hidden * local.channels * 3), conv1Bias: take(local.hidden),
+                                conv2Weight: take(local.hidden * local.hidden * 3), conv2Bias: take(local.hidden))
+        }
         count = next
     }
 
@@ -126,6 +139,9 @@ public struct ParameterLayout: Sendable {
             if let condWeight = layer.condWeight {
                 contiguous("layers.\(i).cond.weight", [2 * D, G], at: condWeight, fanIn: G)
             }
+            if let localWeight = layer.localWeight, let C = config.local?.hidden {
+                contiguous("layers.\(i).local.weight", [2 * D, C, 1], at: localWeight, fanIn: C)
+            }
         }
         if let condEmbed {
             contiguous("cond_embed.weight", [config.classCount, G], at: condEmbed, fanIn: 0)
@@ -134,5 +150,12 @@ public struct ParameterLayout: Sendable {
         contiguous("output.1.bias", [S], at: output1Bias, fanIn: S)
         contiguous("output.2.weight", [Q, S, 1], at: output2Weight, fanIn: S)
         contiguous("output.2.bias", [Q], at: output2Bias, fanIn: S)
+        if let f = frameNetwork, let local = config.local {
+            let (F, C) = (local.channels, local.hidden)
+            contiguous("local.conv1.weight", [C, F, 3], at: f.conv1Weight, fanIn: 3 * F)
+            contiguous("local.conv1.bias", [C], at: f.conv1Bias, fanIn: 3 * F)
+            contiguous("local.conv2.weight", [C, C, 3], at: f.conv2Weight, fanIn: 3 * C)
+            contiguous("local.conv2.bias", [C], at: f.conv2Bias, fanIn: 3 * C)
+        }
     }
 }

@@ -8,15 +8,36 @@ public struct Batch: Sendable {
     public var targets: [[Int32]]
     /// [B] class ids, with a conditioned model.
     public var classIDs: [Int]?
+    /// [B] feature frames around each sequence, with a locally conditioned model.
+    public var frames: [FrameWindow]?
 
-    public init(inputs: [[Int32]], targets: [[Int32]], classIDs: [Int]? = nil) {
+    public init(inputs: [[Int32]], targets: [[Int32]], classIDs: [Int]? = nil, frames: [FrameWindow]? = nil) {
         self.inputs = inputs
         self.targets = targets
         self.classIDs = classIDs
+        self.frames = frames
     }
 
     public var count: Int { inputs.count }
     public var targetCount: Int { targets.reduce(0) { $0 + $1.count } }
+}
+
+/// The feature frames one training sequence reads, as `LocalFrames` describes them, owned.
+public struct FrameWindow: Sendable {
+    /// [count, F], time-major.
+    public var values: [Float]
+    public var count: Int
+    public var start: Int
+    public var firstFrame: Int
+
+    public init(values: [Float], count: Int, start: Int, firstFrame: Int) {
+        (self.values, self.count, self.start, self.firstFrame) = (values, count, start, firstFrame)
+    }
+
+    /// Calls `body` with the frames as `LocalFrames`.
+    public func withLocalFrames<R>(_ body: (LocalFrames) throws -> R) rethrows -> R {
+        try values.withUnsafeBufferPointer { try body(LocalFrames(values: $0.baseAddress!, count: count, start: start, firstFrame: firstFrame)) }
+    }
 }
 
 /// Loss and gradient of a batch, with the sequences spread over threads ("lanes").
@@ -95,11 +116,14 @@ public final class GradientEngine: @unchecked Sendable {  // each lane touches o
                 for b in stride(from: lane, to: B, by: lanes) {
                     batch.inputs[b].withUnsafeBufferPointer { input in
                         batch.targets[b].withUnsafeBufferPointer { targets in
-                            let loss = Network.forward(parameters, w, input: input, outputs: targets.count, targets: targets,
-                                                       classID: batch.classIDs?[b], lossScale: scale)
-                            if keepPerSequence { sequenceLosses[b] = loss }
-                            sum += loss
-                            if backward { Network.backward(parameters, w, input: input, grads: laneGradients[lane]) }
+                            func pass(_ local: LocalFrames?) {
+                                let loss = Network.forward(parameters, w, input: input, outputs: targets.count, targets: targets,
+                                                           classID: batch.classIDs?[b], local: local, lossScale: scale)
+                                if keepPerSequence { sequenceLosses[b] = loss }
+                                sum += loss
+                                if backward { Network.backward(parameters, w, input: input, grads: laneGradients[lane]) }
+                            }
+                            if let window = batch.frames?[b] { window.withLocalFrames(pass) } else { pass(nil) }
                         }
                     }
                 }
