@@ -35,7 +35,7 @@ let package = Package(
 
         // MARK: - Tool
         .executableTarget(name: "wavenet", dependencies: [
-            "WaveNet", "AudioIO", "FileIO",
+            "WaveNet", "AudioIO", "Features", "FileIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

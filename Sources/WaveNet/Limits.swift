@@ -46,6 +46,7 @@ public enum Limits {
     public static let condChannels = Limit("--cond-channels", 1...4096)
     public static let stacks = Limit("--stacks", 1...64)
     public static let depth = Limit("--depth", 1...16)
+    public static let localHidden = Limit("--local-hidden", 1...4096)
     // Every command
     public static let threads = Limit("--threads", 1...256)
     // Generation and playback

@@ -1,16 +1,18 @@
 import ArgumentParser
 import AudioIO
+import Features
 import FileIO
 import Foundation
 import WaveNet
 
 /// Reads audio files into mu-law class sequences for a model: mono, resampled to the model's
-/// rate, optionally silence-trimmed.
+/// rate, optionally silence-trimmed; for a mel model also the features of the trimmed audio.
 enum CorpusLoader {
     /// Loads `files`; warnings go to stderr. Items keep the file paths as names.
-    static func load(_ files: [String], sampleRate: Int, quantization: Int, silenceThresholdDB: Float?,
-                     classID: Int? = nil) throws -> Corpus {
-        let muLaw = MuLaw(classes: quantization)
+    static func load(_ files: [String], config: ModelConfig, silenceThresholdDB: Float?, classID: Int? = nil) throws -> Corpus {
+        let sampleRate = config.sampleRate
+        let muLaw = MuLaw(classes: config.quantizationChannels)
+        let mel = try config.local.map { try melSpectrogram($0, sampleRate: sampleRate) }
         var items: [Corpus.Item] = []
         for path in files {
             let audio = try AudioFile.readMono(path, sampleRate: sampleRate)
@@ -21,21 +23,43 @@ enum CorpusLoader {
                 printStatus("warning: skipping \(path): \(reason)")
                 continue
             }
-            items.append(Corpus.Item(name: path, classes: muLaw.encode(samples), classID: classID))
+            var features: [Float]?
+            if let mel {
+                guard samples.count >= mel.settings.minimumSamples else {
+                    printStatus("warning: skipping \(path): \(samples.count) samples, shorter than n_fft/2 + 1 = \(mel.settings.minimumSamples) (too short for mel features)")
+                    continue
+                }
+                features = timeMajor(try mel.features(samples), channels: mel.settings.mels)
+            }
+            items.append(Corpus.Item(name: path, classes: muLaw.encode(samples), classID: classID, features: features))
         }
         return Corpus(items)
     }
 
+    /// The mel spectrogram a mel model reads (MODEL_SPEC.md), from its `config.local`.
+    static func melSpectrogram(_ local: LocalConfig, sampleRate: Int) throws -> MelSpectrogram {
+        guard local.features == .mel, let nFFT = local.nFFT, let win = local.win, let fmin = local.fmin, let fmax = local.fmax else {
+            throw ValidationError("\(local.features.rawValue) features are not supported by this version yet")
+        }
+        return try MelSpectrogram(MelSettings(sampleRate: sampleRate, nFFT: nFFT, win: win, hop: local.hop, mels: local.channels, fmin: fmin, fmax: fmax))
+    }
+
+    /// [F][frames] (channel-major, as files store features) to [frames][F] (as the model reads them).
+    static func timeMajor(_ x: [Float], channels F: Int) -> [Float] {
+        let frames = x.count / F
+        var y = [Float](repeating: 0, count: x.count)
+        for c in 0..<F { for f in 0..<frames { y[f * F + c] = x[c * frames + f] } }
+        return y
+    }
+
     /// Loads a conditioned corpus: the audio of each class folder `folder/names[id]` with class id `id`.
     /// Throws when a class has no audio above the silence threshold.
-    static func loadClasses(_ folder: String, names: [String], sampleRate: Int, quantization: Int,
-                            silenceThresholdDB: Float?) throws -> Corpus {
+    static func loadClasses(_ folder: String, names: [String], config: ModelConfig, silenceThresholdDB: Float?) throws -> Corpus {
         var items: [Corpus.Item] = []
         for (id, name) in names.enumerated() {
             let scan = try AudioFolder.scan(folder + "/" + name)
             scan.warnings.forEach(printStatus)
-            let loaded = try load(scan.files, sampleRate: sampleRate, quantization: quantization,
-                                  silenceThresholdDB: silenceThresholdDB, classID: id)
+            let loaded = try load(scan.files, config: config, silenceThresholdDB: silenceThresholdDB, classID: id)
             guard !loaded.items.isEmpty else {
                 throw FileError(folder + "/" + name, "all audio of class \(name) is silent below \(silenceThresholdDB ?? 0) dBFS")
             }

@@ -29,14 +29,13 @@ struct Eval: ParsableCommand {
     func run() throws {
         let model = try Checkpoint.load(checkpoint, withOptimizer: false)
         let config = model.config
-        try refuseLocalConditioning(config, checkpoint)
+        if config.local?.features == .notes { try refuseLocalConditioning(config, checkpoint) }
         try checkMemory(Evaluator.estimatedBytes(config: config, threads: threads), for: "evaluating with \(threads) threads",
                         advice: "lower --threads")
         let scan = try AudioFolder.expand(paths)
         scan.warnings.forEach(printStatus)
         let classID = try GenerationSetup.resolveClassIDs(names: `class`, ids: classId, config: config, streams: 1, path: checkpoint)?.first
-        let loaded = try CorpusLoader.load(scan.files, sampleRate: config.sampleRate, quantization: config.quantizationChannels,
-                                           silenceThresholdDB: nil, classID: classID)
+        let loaded = try CorpusLoader.load(scan.files, config: config, silenceThresholdDB: nil, classID: classID)
         // A file of one sample has no target: nothing predicts anything in it.
         let scored = loaded.items.filter { item in
             if item.classes.count >= 2 { return true }

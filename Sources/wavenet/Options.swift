@@ -1,5 +1,6 @@
 import ArgumentParser
 import AudioIO
+import Features
 import FileIO
 import WaveNet
 
@@ -60,5 +61,48 @@ func checkLimits(_ body: () throws -> Void) throws {
 func refuseLocalConditioning(_ config: ModelConfig, _ path: String) throws {
     if let local = config.local {
         throw FileError(path, "this model is locally conditioned (\(local.features.rawValue) features); this version cannot run such models yet")
+    }
+}
+
+/// Local conditioning for a new model (`train --local mel`): which features and the frame network.
+struct LocalOptions: ParsableArguments {
+    enum Kind: String, ExpressibleByArgument, CaseIterable { case mel, notes }
+
+    @Option(help: "Local conditioning: mel (a vocoder: mel spectrogram frames steer every sample).") var local: Kind?
+    @Option(help: "Channels C of the frame network, \(Limits.localHidden.text) (default 64).") var localHidden: Int?
+    @Option(help: "Samples per feature frame (default: 200 at 16 kHz, 256 at 22.05 kHz, 12.5 ms elsewhere).") var hop: Int?
+    @Option(name: .customLong("n-fft"), help: "FFT size of the mel features, even (default: 4 hops; 1024 at 22.05 kHz).") var nFFT: Int?
+    @Option(help: "Window length of the mel features, at most --n-fft (default: --n-fft).") var win: Int?
+    @Option(help: "Mel bands F (default 80).") var mels: Int?
+    @Option(help: "Lowest mel frequency in Hz (default 0).") var fmin: Double?
+    @Option(help: "Highest mel frequency in Hz (default: 8000, or half the rate if lower).") var fmax: Double?
+    @Flag(inversion: .prefixedNo, help: "A causal frame network, which reads no future frames (default: --no-causal for mel).")
+    var causal: Bool?
+
+    var anyGiven: Bool {
+        local != nil || localHidden != nil || hop != nil || nFFT != nil || win != nil || mels != nil || fmin != nil || fmax != nil || causal != nil
+    }
+
+    /// The `config.local` of a new model at `sampleRate`, nil without --local; usage errors for bad values.
+    func config(sampleRate: Int) throws -> LocalConfig? {
+        guard let local else {
+            if anyGiven { throw ValidationError("--local-hidden, --hop, --n-fft, --win, --mels, --fmin, --fmax and --causal go with --local") }
+            return nil
+        }
+        guard local == .mel else { throw ValidationError("--local notes comes with the MIDI instrument, which this version does not have yet") }
+        try checkLimits { try Limits.localHidden.check(localHidden) }
+        var mel = MelSettings.defaults(sampleRate: sampleRate)
+        if let hop {
+            mel.hop = hop
+            if nFFT == nil { mel.nFFT = 4 * hop; mel.win = 4 * hop }
+        }
+        if let nFFT { mel.nFFT = nFFT; mel.win = nFFT }
+        if let win { mel.win = win }
+        if let mels { mel.mels = mels }
+        if let fmin { mel.fmin = fmin }
+        if let fmax { mel.fmax = fmax }
+        if let problem = mel.problem { throw ValidationError(problem) }
+        return LocalConfig(features: .mel, channels: mel.mels, hidden: localHidden ?? 64, hop: mel.hop, causal: causal ?? false,
+                           nFFT: mel.nFFT, win: mel.win, fmin: mel.fmin, fmax: mel.fmax)
     }
 }

@@ -36,6 +36,7 @@ struct Train: ParsableCommand {
     var conditioned = false
     @Option(help: "Size G of the class embedding with --conditioned, \(Limits.condChannels.text) (default 16).") var condChannels: Int?
     @OptionGroup(title: "Architecture (new models only)") var architecture: ArchitectureOptions
+    @OptionGroup(title: "Local conditioning (new models only)") var localOptions: LocalOptions
 
     func validate() throws {
         try checkLimits {
@@ -46,7 +47,8 @@ struct Train: ParsableCommand {
             try apply(to: TrainingSettings()).validate()
         }
         if condChannels != nil && !conditioned { throw ValidationError("--cond-channels goes with --conditioned") }
-        if !resume { _ = try architecture.config() }
+        if !resume { _ = try localOptions.config(sampleRate: try architecture.config().sampleRate) }
+        if resume && localOptions.anyGiven { throw ValidationError("--local and its settings apply to new models; on --resume they come from the checkpoint") }
         if let log, FileIdentity.same(log, checkpoint) { throw ValidationError("--log and --checkpoint name the same file") }
     }
 
@@ -62,7 +64,6 @@ struct Train: ParsableCommand {
         if resume {
             guard exists else { throw FileError(checkpoint, "no such file (--resume needs an existing checkpoint)") }
             start = try Checkpoint.load(checkpoint)
-            try refuseLocalConditioning(start.config, checkpoint)
             if architecture.anyGiven {
                 let mismatches = start.config.mismatches(with: try architecture.config(base: start.config))
                 if !mismatches.isEmpty {
@@ -92,7 +93,8 @@ struct Train: ParsableCommand {
                 throw FileError(checkpoint, "exists and is not a wavenet checkpoint; --overwrite replaces only checkpoints")
             }
             let classNames = conditioned ? try classFolders() : nil
-            let config = try architecture.config(condChannels: conditioned ? (condChannels ?? 16) : nil, classNames: classNames)
+            var config = try architecture.config(condChannels: conditioned ? (condChannels ?? 16) : nil, classNames: classNames)
+            config.local = try localOptions.config(sampleRate: config.sampleRate)
             let parameters = try Parameters(config: config)
             parameters.initialize(seed: seed ?? settings.seed)
             start = Checkpoint(parameters: parameters)
@@ -107,13 +109,11 @@ struct Train: ParsableCommand {
             guard found == names else {
                 throw FileError(dataFolder, "the class folders (\(found.joined(separator: ", "))) differ from the checkpoint's classes (\(names.joined(separator: ", ")))")
             }
-            corpus = try CorpusLoader.loadClasses(dataFolder, names: names, sampleRate: config.sampleRate,
-                                                  quantization: config.quantizationChannels, silenceThresholdDB: settings.silenceThresholdDB)
+            corpus = try CorpusLoader.loadClasses(dataFolder, names: names, config: config, silenceThresholdDB: settings.silenceThresholdDB)
         } else {
             let scan = try AudioFolder.scan(dataFolder)
             scan.warnings.forEach(printStatus)
-            corpus = try CorpusLoader.load(scan.files, sampleRate: config.sampleRate, quantization: config.quantizationChannels,
-                                           silenceThresholdDB: settings.silenceThresholdDB)
+            corpus = try CorpusLoader.load(scan.files, config: config, silenceThresholdDB: settings.silenceThresholdDB)
         }
         for item in corpus.items {
             if FileIdentity.same(item.name, checkpoint) { throw FileError(checkpoint, "is also a training file; choose another --checkpoint") }

@@ -96,8 +96,8 @@ final class VocabularyTests: XCTestCase {
 }
 
 final class LocalModelCommandTests: XCTestCase {
-    /// Locally conditioned checkpoints load and describe themselves; the commands that cannot run
-    /// them yet say so in one line instead of trapping.
+    /// Locally conditioned checkpoints load, describe themselves and evaluate; the commands that
+    /// cannot run them yet (generation) say so in one line instead of trapping.
     func testLocalCheckpointsAreDescribedAndRefusedCleanly() throws {
         let folder = makeTemporaryFolder(self)
         let model = packageRoot + "/Tests/WaveNetTests/Fixtures/local-mel.safetensors"
@@ -106,8 +106,11 @@ final class LocalModelCommandTests: XCTestCase {
         XCTAssertTrue(info.stdout.contains("local:            mel features, 6 channels, hidden 5, hop 4, centred"), info.stdout)
         let wav = folder + "/a.wav"
         try AudioFile.writeWAV(sine(frequency: 200, sampleRate: 16000, seconds: 0.1), sampleRate: 16000, to: wav)
+        let eval = try runWavenet(["eval", "--checkpoint", model, wav])
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        XCTAssertTrue(eval.stdout.contains("1599 samples  all files"), eval.stdout)
         for arguments in [["generate", "--checkpoint", model, "--out", folder + "/x.wav", "--samples", "10"],
-                          ["eval", "--checkpoint", model, wav], ["bench", "generate", "--checkpoint", model, "--samples", "10"]] {
+                          ["bench", "generate", "--checkpoint", model, "--samples", "10"]] {
             assertRefusal(try runWavenet(arguments), path: model, problem: "this model is locally conditioned (mel features)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x.wav"))

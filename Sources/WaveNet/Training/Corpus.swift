@@ -5,11 +5,24 @@ public struct Corpus: Sendable {
         public var classes: [Int32]
         /// Conditioning class id, with a conditioned model.
         public var classID: Int?
+        /// [frames, F] time-major feature frames, with a locally conditioned model.
+        public var features: [Float]?
 
-        public init(name: String, classes: [Int32], classID: Int? = nil) {
+        public init(name: String, classes: [Int32], classID: Int? = nil, features: [Float]? = nil) {
             self.name = name
             self.classes = classes
             self.classID = classID
+            self.features = features
+        }
+
+        /// The frames `n` inputs from file position `start` read, with the context the spec asks
+        /// for (4 frames before, 2 after, cut at the file's edges); nil without features.
+        public func frameWindow(start: Int, length n: Int, local: LocalConfig?) -> FrameWindow? {
+            guard let features, let local else { return nil }
+            let F = local.channels, frames = features.count / F
+            let first = max(0, (start + 1) / local.hop - LocalConfig.framesBefore)
+            let end = min(frames, (start + n) / local.hop + LocalConfig.framesAfter + 1)
+            return FrameWindow(values: Array(features[first * F..<end * F]), count: end - first, start: start, firstFrame: first)
         }
     }
 
@@ -55,6 +68,8 @@ public struct SegmentSampler: Sendable {
     /// Classes per window: receptiveField - 1 of context, `segment` inputs scored, and one more target.
     public let window: Int
     public let seed: UInt64
+    /// With a locally conditioned model: how items' features become each window's frames.
+    public let local: LocalConfig?
     /// Per class (one group without classes): items long enough for a window, and the
     /// cumulative count of window start positions over them.
     struct Group: Sendable {
@@ -63,8 +78,9 @@ public struct SegmentSampler: Sendable {
     }
     let groups: [Group]
 
-    public init(corpus: Corpus, segment: Int, receptiveField: Int, seed: UInt64) throws {
+    public init(corpus: Corpus, segment: Int, receptiveField: Int, seed: UInt64, local: LocalConfig? = nil) throws {
         self.corpus = corpus
+        self.local = local
         self.segment = segment
         self.seed = seed
         window = segment + receptiveField
@@ -103,7 +119,7 @@ public struct SegmentSampler: Sendable {
     /// within that class's audio.
     public func batch(step: Int, count: Int) -> Batch {
         var rng = SplitMix64.derived(seed: seed, index: UInt64(step))
-        var inputs: [[Int32]] = [], targets: [[Int32]] = [], classIDs: [Int] = []
+        var inputs: [[Int32]] = [], targets: [[Int32]] = [], classIDs: [Int] = [], frames: [FrameWindow] = []
         for _ in 0..<count {
             let group = groups.count == 1 ? groups[0] : groups[Int(rng.next() % UInt64(groups.count))]
             let position = Int(rng.next() % UInt64(group.cumulativeStarts.last!))
@@ -119,8 +135,10 @@ public struct SegmentSampler: Sendable {
             inputs.append(Array(windowClasses.dropLast()))
             targets.append(Array(windowClasses.suffix(segment)))
             if let id = item.classID { classIDs.append(id) }
+            if let window = item.frameWindow(start: start, length: window - 1, local: local) { frames.append(window) }
         }
-        return Batch(inputs: inputs, targets: targets, classIDs: classIDs.count == count ? classIDs : nil)
+        return Batch(inputs: inputs, targets: targets, classIDs: classIDs.count == count ? classIDs : nil,
+                     frames: frames.count == count ? frames : nil)
     }
 }
 

@@ -60,8 +60,10 @@ public final class Evaluator {
     let chunk: Int
     let batchSize: Int
     let context: Int
+    let local: LocalConfig?
 
     public init(parameters: Parameters, threads: Int, chunk: Int = 8000) {
+        local = parameters.config.local
         self.chunk = chunk
         classes = parameters.config.quantizationChannels
         context = parameters.config.receptiveField - 1
@@ -78,13 +80,15 @@ public final class Evaluator {
 
     /// Mean cross-entropy over all targets of `items`; per item when asked.
     public func evaluate(_ items: [Corpus.Item]) -> (total: Result, perItem: [Result]) {
-        var chunks: [(item: Int, input: [Int32], targets: [Int32], classID: Int?)] = []
+        var chunks: [(item: Int, input: [Int32], targets: [Int32], classID: Int?, frames: FrameWindow?)] = []
         for (index, item) in items.enumerated() {
             let c = item.classes
             var p = 0
             while p + 1 < c.count {
                 let outputs = min(chunk, c.count - 1 - p)
-                chunks.append((index, Array(c[max(0, p - context)..<p + outputs]), Array(c[p + 1..<p + outputs + 1]), item.classID))
+                let first = max(0, p - context)
+                chunks.append((index, Array(c[first..<p + outputs]), Array(c[p + 1..<p + outputs + 1]), item.classID,
+                               item.frameWindow(start: first, length: p + outputs - first, local: local)))
                 p += outputs
             }
         }
@@ -92,7 +96,8 @@ public final class Evaluator {
         for start in stride(from: 0, to: chunks.count, by: batchSize) {
             let group = chunks[start..<min(start + batchSize, chunks.count)]
             let batch = Batch(inputs: group.map(\.input), targets: group.map(\.targets),
-                              classIDs: group.first?.classID == nil ? nil : group.map { $0.classID! })
+                              classIDs: group.first?.classID == nil ? nil : group.map { $0.classID! },
+                              frames: local == nil ? nil : group.map { $0.frames! })
             for (chunkLoss, entry) in zip(engine.sequenceLosses(batch), group) { sums[entry.item] += chunkLoss }
         }
         let counts = items.map { max($0.classes.count - 1, 0) }

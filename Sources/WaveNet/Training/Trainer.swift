@@ -24,7 +24,8 @@ public final class Trainer {
         self.settings = settings
         self.validation = validation
         sampler = try SegmentSampler(corpus: training, segment: settings.segment,
-                                     receptiveField: parameters.config.receptiveField, seed: settings.seed)
+                                     receptiveField: parameters.config.receptiveField, seed: settings.seed,
+                                     local: parameters.config.local)
         engine = GradientEngine(parameters: parameters, threads: settings.threads, batch: settings.batch,
                                 length: sampler.window - 1, outputs: settings.segment)
         adam = Adam(learningRate: settings.learningRate)
