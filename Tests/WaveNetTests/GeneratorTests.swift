@@ -62,6 +62,38 @@ final class GeneratorTests: XCTestCase {
         }
     }
 
+    func testTeacherForcedLocalModelsEqualFullForward() throws {
+        // Frame boundaries (hop 3 and 5) and queue wrap-arounds (dilations up to 16, 400 steps), one
+        // and several streams, one and two threads, centred and causal, with and without classes.
+        for (index, (causal, conditioned, streams, threads, hop)) in [(false, false, 1, 1, 3), (true, true, 3, 2, 5), (false, true, 2, 1, 4)].enumerated() {
+            var config = tinyConfig(dilations: [1, 2, 4, 8, 16], conditioned: conditioned)
+            config.local = LocalConfig(features: .mel, channels: 3, hidden: 4, hop: hop, causal: causal, nFFT: 8, win: 8, fmin: 0, fmax: 8000)
+            let p = try makeParameters(config, seed: UInt64(40 + index))
+            var rng = SplitMix64(seed: UInt64(50 + index))
+            let steps = 400, frames = steps / hop + 2
+            let sequences = (0..<streams).map { _ in randomClasses(steps, config.quantizationChannels, &rng) }
+            let features = (0..<streams).map { _ in (0..<frames * 3).map { _ in 2 * rng.nextUnitFloat() - 1 } }
+            let classIDs = conditioned ? (0..<streams).map { $0 % 2 } : nil
+            let generator = Generator(parameters: p, streams: streams, classIDs: classIDs, frames: features, threads: threads)
+            let fast = generator.forcedLogits(sequences)
+            let Q = config.quantizationChannels
+            for k in 0..<streams {
+                let w = SequenceWorkspace(config: config, capacity: steps, targetCapacity: steps)
+                _ = features[k].withUnsafeBufferPointer { u in
+                    sequences[k].withUnsafeBufferPointer {
+                        Network.forward(p, w, input: $0, outputs: steps, classID: classIDs?[k],
+                                        local: LocalFrames(values: u.baseAddress!, count: frames, start: 0, firstFrame: 0))
+                    }
+                }
+                let reference = w.logitsCopy()
+                let scale = reference.map(abs).max()!
+                var worst: Float = 0
+                for t in 0..<steps { for q in 0..<Q { worst = max(worst, abs(fast[t][k][q] - reference[t * Q + q])) } }
+                XCTAssertLessThanOrEqual(worst, 1e-4 * scale, "case \(index) stream \(k): worst \(worst), scale \(scale)")
+            }
+        }
+    }
+
     func testTemperatureZeroIsArgmaxOfTheNaivePath() throws {
         for conditioned in [false, true] {
             let config = tinyConfig(dilations: [1, 2, 4, 8, 16], conditioned: conditioned)

@@ -57,10 +57,16 @@ public final class Generator: @unchecked Sendable {  // lanes share nothing muta
     let lanes: [GeneratorLane]
 
     /// - classIDs: the conditioning class of each stream (conditioned models only).
-    public init(parameters: Parameters, streams: Int, classIDs: [Int]? = nil, temperature: Float = 1, seed: UInt64 = 1, threads: Int = 1) {
+    /// - frames: each stream's feature frames, [frames, F] time-major (locally conditioned models
+    ///   only); sample t (1-based) of a stream reads frame t / hop, so a stream of `frames` frames
+    ///   can generate up to (frames - 1) * hop + hop - 1 samples.
+    public init(parameters: Parameters, streams: Int, classIDs: [Int]? = nil, frames: [[Float]]? = nil,
+                temperature: Float = 1, seed: UInt64 = 1, threads: Int = 1) {
         precondition(streams >= 1, "at least one stream")
         precondition((classIDs != nil) == parameters.config.isConditioned && (classIDs == nil || classIDs!.count == streams),
                      "a conditioned model needs one class per stream, others none")
+        precondition((frames != nil) == (parameters.config.local != nil) && (frames == nil || frames!.count == streams),
+                     "a locally conditioned model needs frames for every stream, others none")
         config = parameters.config
         self.streams = streams
         self.temperature = temperature
@@ -71,7 +77,8 @@ public final class Generator: @unchecked Sendable {  // lanes share nothing muta
         for lane in 0..<laneCount {
             let count = streams / laneCount + (lane < streams % laneCount ? 1 : 0)
             lanes.append(GeneratorLane(weights, firstStream: first, count: count,
-                                       classIDs: classIDs.map { Array($0[first..<first + count]) }, seed: seed))
+                                       classIDs: classIDs.map { Array($0[first..<first + count]) },
+                                       frames: frames.map { Array($0[first..<first + count]) }, seed: seed))
             first += count
         }
         self.lanes = lanes
@@ -147,10 +154,16 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
     let layerBias: FloatBuffer
     let skipBiasSum: FloatBuffer
     let zeroBias: FloatBuffer
+    /// Local conditioning: every layer's projection of every frame, computed once at the start:
+    /// [K][frameCapacity][L][2D]; `frameCounts[k]` frames are valid for stream k.
+    let localProjection: FloatBuffer
+    let frameCapacity: Int, frameCounts: [Int]
+    /// Inputs consumed so far; the input at position t is conditioned on frame (t + 1) / hop.
+    var inputPosition = 0
     var previous: [Int32], hasPrevious = false
     var rngs: [SplitMix64]
 
-    init(_ w: GeneratorWeights, firstStream: Int, count K: Int, classIDs: [Int]?, seed: UInt64) {
+    init(_ w: GeneratorWeights, firstStream: Int, count K: Int, classIDs: [Int]?, frames: [[Float]]?, seed: UInt64) {
         self.w = w
         self.firstStream = firstStream
         self.count = K
@@ -169,6 +182,30 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
         layerBias = FloatBuffer(count: L * K * 2 * D)
         skipBiasSum = FloatBuffer(count: S)
         zeroBias = FloatBuffer(count: 2 * D)
+        let local = w.config.local
+        frameCounts = frames.map { $0.map { $0.count / local!.channels } } ?? []
+        frameCapacity = frameCounts.max() ?? 0
+        localProjection = FloatBuffer(count: K * frameCapacity * L * 2 * D)
+        if let local, let frames, let f = w.parameters.layout.frameNetwork {
+            // The frame network over each stream's whole file, then each layer's projection of each frame.
+            let p = w.parameters, C = local.hidden
+            let a = FloatBuffer(count: frameCapacity * C), b = FloatBuffer(count: frameCapacity * C)
+            let projection = FloatBuffer(count: frameCapacity * 2 * D)
+            for k in 0..<K {
+                let n = frameCounts[k]
+                frames[k].withUnsafeBufferPointer { u in
+                    FrameNetwork.forward(frames: n, channels: local.channels, hidden: C, causal: local.causal, u.baseAddress!,
+                                         conv1Weight: p[f.conv1Weight], conv1Bias: p[f.conv1Bias],
+                                         conv2Weight: p[f.conv2Weight], conv2Bias: p[f.conv2Bias], a: a.base, b: b.base)
+                }
+                for i in 0..<L {
+                    Matmul.nt(n, 2 * D, C, b.base, C, p[p.layout.layers[i].localWeight!], C, projection.base, 2 * D, beta: 0)
+                    for frame in 0..<n {
+                        localProjection[((k * frameCapacity + frame) * L + i) * 2 * D].update(from: projection[frame * 2 * D], count: 2 * D)
+                    }
+                }
+            }
+        }
         previous = [Int32](repeating: 0, count: K)
         rngs = (0..<K).map { SplitMix64.derived(seed: seed, index: UInt64(firstStream + $0)) }
         let p = w.parameters, layout = p.layout
@@ -195,6 +232,11 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
         }
         hasPrevious = true
         for k in 0..<K { (skip.base + k * S).update(from: skipBiasSum.base, count: S) }
+        let frame = w.config.local.map { (inputPosition + 1) / $0.hop } ?? 0
+        if w.config.local != nil {
+            for k in 0..<K { precondition(frame < frameCounts[k], "stream \(firstStream + k) has no frame \(frame): generated past its features") }
+        }
+        inputPosition += 1
 
         for i in 0..<w.L {
             // Dilated convolution on [h[t-d] | h[t]], then the oldest queue slot takes h[t].   [K, 2R] -> [K, 2D]
@@ -207,6 +249,13 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
             positions[i] += 1
             if positions[i] == w.config.dilations[i] { positions[i] = 0 }
             z.base.update(from: layerBias[i * K * 2 * D], count: K * 2 * D)
+            if w.config.local != nil {
+                // The layer's projection of this sample's frame: one add per sample.
+                for k in 0..<K {
+                    let zk = z[k * 2 * D], add = localProjection[((k * frameCapacity + frame) * w.L + i) * 2 * D]
+                    for o in 0..<2 * D { zk[o] += add[o] }
+                }
+            }
             SmallMatmul.multiply(K, 2 * R, 2 * D, stacked.base, 2 * R, w.dilated[i].base, z.base, 2 * D, accumulate: true)
             // Gate, then residual and skip in one product.   [K, 2D] -> [K, D] -> [K, R+S]
             for k in 0..<K { Gate.forward(D, z[k * 2 * D], bias: zeroBias.base, g[k * D]) }
@@ -247,6 +296,7 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
     }
 
     func prime(_ classes: [Int32]) {
+        precondition(w.config.local == nil, "priming a locally conditioned model is not supported")
         let (R, L, K) = (w.R, w.L, count)
         let window = Array(classes.suffix(w.config.receptiveField))
         let n = window.count
