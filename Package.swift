@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "WaveNetTests", dependencies: ["WaveNet", "FileIO", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "FileIO", "CSndFile", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "WaveNet", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["AudioIO", "WaveNet", "FileIO", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["AudioIO", "WaveNet", "Features", "FileIO", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["AudioIO", "WaveNet", "Features", "FileIO", "CSndFile", "TestSupport"]),
     ],
     // Swift 6 data-race checking. Threads share state only under locks (SampleRing, LivePlayback)

@@ -4,7 +4,7 @@
 # festival voices and three espeak-ng voices, all from Debian packages, with small per-file
 # changes of speed and pitch; everything is resampled to 16 kHz mono, normalised to -1 dBFS
 # peak, trimmed to 50 ms of silence at each end and written as 16-bit FLAC, VOICE-NN.flac,
-# three sentences (about 8-13 s) to a file so that whole files can be held out.
+# three sentences (about 7-13 s) to a file so that whole files can be held out.
 # Deterministic (no dither, fixed parameters) and idempotent: it replaces only
 # Samples/speech/*.flac and leaves the piano in Samples/ alone.
 set -euo pipefail

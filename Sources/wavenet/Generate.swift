@@ -35,6 +35,11 @@ struct Generate: ParsableCommand {
             try Limits.prebuffer.check(prebuffer)
         }
         if samples != nil && sampling.seconds != nil { throw ValidationError("give --seconds or --samples, not both") }
+        if !sampling.from.isEmpty {
+            if samples != nil { throw ValidationError("--from fixes the length; --samples does not apply") }
+            if streams != 1 && streams != sampling.from.count { throw ValidationError("--from gives one stream per file; --streams does not apply") }
+            streams = sampling.from.count
+        }
         if play && streams > 1 { throw ValidationError("--play plays one stream; use it with --streams 1") }
         if prebuffer != nil && !play { throw ValidationError("--prebuffer goes with --play") }
         if out.isEmpty { throw ValidationError("--out is empty") }
@@ -53,14 +58,16 @@ struct Generate: ParsableCommand {
         for path in outputPaths { try OutputFile.check(path, inputs: inputs) }
         let setup = try GenerationSetup(sampling, streams: streams, threads: threads)
         let rate = setup.sampleRate
-        let total = try samples ?? sampling.sampleCount(seconds: sampling.seconds ?? 4, rate: rate)
+        let total = try setup.lengths?.max() ?? samples ?? sampling.sampleCount(seconds: sampling.seconds ?? 4, rate: rate)
         // Classes as Int32 and samples as Float, twice over while the file is written.
         try checkMemory(Double(streams) * Double(total + setup.primeSamples.count) * 12, for: "generating \(streams) x \(total) samples",
                         advice: "lower --seconds, --samples or --streams")
-        let classes = play
+        let generated = play
             ? [try LiveGeneration(setup: setup, device: device, formats: sampleFormat.map { [$0] } ?? [.float, .s16],
                                   prebufferSeconds: prebuffer).run(total: total, keep: true)]
             : try generate(setup, total: total)
+        // Each --from stream keeps its own length.
+        let classes = setup.lengths.map { lengths in zip(generated, lengths).map { Array($0.prefix($1)) } } ?? generated
         let prefix = noPrimeInOutput ? [] : setup.primeSamples
         try AudioFile.writeWAVs(classes.map { prefix + setup.muLaw.decode($0) }, sampleRate: rate, to: outputPaths, format: sampleFormat ?? .s16)
         let described = setup.classNames.map { " (class \(Set($0).sorted().joined(separator: ", ")))" } ?? ""

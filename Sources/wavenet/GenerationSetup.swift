@@ -1,5 +1,6 @@
 import ArgumentParser
 import AudioIO
+import Features
 import FileIO
 import Foundation
 import WaveNet
@@ -29,6 +30,8 @@ struct SamplingOptions: ParsableArguments {
     @Option(help: "Audio to continue from (any format; resampled, mixed to mono).") var prime: String?
     @Option(help: "Class name(s) of a conditioned model, one, or one per stream separated by commas.") var `class`: String?
     @Option(help: "Class id(s) of a conditioned model, instead of --class.") var classId: String?
+    @Option(help: "With a mel model: audio to resynthesise (its length) or a .npy of mel frames ([F, frames], [1, F, frames] or [frames, F]), giving (frames - 1) * hop samples. Repeat for several streams.")
+    var from: [String] = []
 
     /// - infiniteSeconds: `play` streams in constant memory, so it also takes `--seconds inf`.
     func validateSampling(infiniteSeconds: Bool = false) throws {
@@ -39,6 +42,9 @@ struct SamplingOptions: ParsableArguments {
         if `class` != nil && classId != nil { throw ValidationError("give --class or --class-id, not both") }
         if checkpoint == "" { throw ValidationError("--checkpoint is empty") }
         if prime == "" { throw ValidationError("--prime is empty") }
+        if !from.isEmpty && seconds != nil { throw ValidationError("--from fixes the length; --seconds does not apply") }
+        if !from.isEmpty && prime != nil { throw ValidationError("--from and --prime do not go together") }
+        if from.contains("") { throw ValidationError("--from is empty") }
     }
 
     /// Samples per stream for `seconds` at `rate` (at least one sample, else a usage error).
@@ -59,6 +65,8 @@ struct GenerationSetup {
     /// The prime's samples at the model's rate (empty without a prime).
     let primeSamples: [Float]
     let classNames: [String]?
+    /// With --from: the samples each stream generates, fixed by its features.
+    let lengths: [Int]?
 
     var sampleRate: Int { checkpoint.config.sampleRate }
 
@@ -66,11 +74,23 @@ struct GenerationSetup {
         let path = options.checkpointPath
         checkpoint = try Checkpoint.load(path, withOptimizer: false)
         let config = checkpoint.config
-        try refuseLocalConditioning(config, path)
+        var frames: [[Float]]?
+        if let local = config.local {
+            guard !options.from.isEmpty else {
+                throw FileError(path, "this model reads \(local.features.rawValue) features; give them with --from (audio or .npy)")
+            }
+            guard local.features == .mel else { throw FileError(path, "notes features are not supported by this version yet") }
+            let read = try options.from.map { try Self.features(of: $0, local: local, sampleRate: config.sampleRate) }
+            frames = read.map(\.frames)
+            lengths = read.map(\.samples)
+        } else {
+            if !options.from.isEmpty { throw FileError(path, "this model has no local conditioning; --from does not apply") }
+            lengths = nil
+        }
         let classIDs = try Self.resolveClassIDs(names: options.class, ids: options.classId, config: config, streams: streams, path: path)
         classNames = classIDs.map { $0.map { config.classNames![$0] } }
         muLaw = MuLaw(classes: config.quantizationChannels)
-        generator = Generator(parameters: checkpoint.parameters, streams: streams, classIDs: classIDs,
+        generator = Generator(parameters: checkpoint.parameters, streams: streams, classIDs: classIDs, frames: frames,
                               temperature: options.temperature, seed: options.seed, threads: threads)
         if let prime = options.prime {
             let audio = try AudioFile.readMono(prime, sampleRate: config.sampleRate)
@@ -79,6 +99,23 @@ struct GenerationSetup {
             generator.prime(muLaw.encode(audio.samples))
         } else {
             primeSamples = []
+        }
+    }
+
+    /// The frames a mel model reads from `path` ([frames, F] time-major) and the samples they give:
+    /// a .npy of features gives (frames - 1) * hop, audio its own length (resynthesis).
+    static func features(of path: String, local: LocalConfig, sampleRate: Int) throws -> (frames: [Float], samples: Int) {
+        do {
+            if path.lowercased().hasSuffix(".npy") {
+                let array = try FeatureFrames(Npy.parse(RegularFile.read(path, limit: 1 << 30)), channels: local.channels)
+                return (CorpusLoader.timeMajor(array.values, channels: local.channels), (array.frames - 1) * local.hop)
+            }
+            let audio = try AudioFile.readMono(path, sampleRate: sampleRate)
+            audio.warnings.forEach(printStatus)
+            let mel = try CorpusLoader.melSpectrogram(local, sampleRate: sampleRate)
+            return (CorpusLoader.timeMajor(try mel.features(audio.samples), channels: local.channels), audio.samples.count)
+        } catch let error as FeatureError {
+            throw FileError(path, error.description)
         }
     }
 

@@ -35,6 +35,7 @@ struct Play: ParsableCommand {
             sampleFormat = format
         }
         try sampling.validateSampling(infiniteSeconds: true)
+        if sampling.from.count > 1 { throw ValidationError("play plays one stream; give one --from") }
         try checkLimits {
             try Limits.prebuffer.check(prebuffer)
             try Limits.threads.check(threads)
@@ -55,7 +56,7 @@ struct Play: ParsableCommand {
         }
         let setup = try GenerationSetup(sampling, streams: 1, threads: threads)
         let seconds = sampling.seconds ?? .infinity
-        let total = seconds.isFinite ? try sampling.sampleCount(seconds: seconds, rate: setup.sampleRate) : nil
+        let total = try setup.lengths?.first ?? (seconds.isFinite ? sampling.sampleCount(seconds: seconds, rate: setup.sampleRate) : nil)
         _ = try LiveGeneration(setup: setup, device: device, formats: formats, prebufferSeconds: prebuffer).run(total: total, keep: false)
     }
 

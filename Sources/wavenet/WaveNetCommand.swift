@@ -11,7 +11,7 @@ struct WaveNetCommand: ParsableCommand {
             of flags, found before any file is opened); 130 generate or play stopped by Ctrl-C or SIGTERM after \
             writing partial output.
             """,
-        subcommands: [Train.self, Generate.self, Play.self, Eval.self, Info.self, Bench.self])
+        subcommands: [Train.self, Generate.self, Play.self, Eval.self, Info.self, FeaturesCommand.self, Bench.self])
 
     /// Parses, runs, and turns every error into one line on stderr and the exit status above.
     static func main() {

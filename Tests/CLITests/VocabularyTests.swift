@@ -96,8 +96,8 @@ final class VocabularyTests: XCTestCase {
 }
 
 final class LocalModelCommandTests: XCTestCase {
-    /// Locally conditioned checkpoints load, describe themselves and evaluate; the commands that
-    /// cannot run them yet (generation) say so in one line instead of trapping.
+    /// Locally conditioned checkpoints load, describe themselves and evaluate; generation asks for
+    /// --from, and what cannot run them yet (bench) says so in one line instead of trapping.
     func testLocalCheckpointsAreDescribedAndRefusedCleanly() throws {
         let folder = makeTemporaryFolder(self)
         let model = packageRoot + "/Tests/WaveNetTests/Fixtures/local-mel.safetensors"
@@ -109,10 +109,10 @@ final class LocalModelCommandTests: XCTestCase {
         let eval = try runWavenet(["eval", "--checkpoint", model, wav])
         XCTAssertEqual(eval.status, 0, eval.stderr)
         XCTAssertTrue(eval.stdout.contains("1599 samples  all files"), eval.stdout)
-        for arguments in [["generate", "--checkpoint", model, "--out", folder + "/x.wav", "--samples", "10"],
-                          ["bench", "generate", "--checkpoint", model, "--samples", "10"]] {
-            assertRefusal(try runWavenet(arguments), path: model, problem: "this model is locally conditioned (mel features)")
-        }
+        assertRefusal(try runWavenet(["generate", "--checkpoint", model, "--out", folder + "/x.wav", "--samples", "10"]),
+                      path: model, problem: "this model reads mel features; give them with --from")
+        assertRefusal(try runWavenet(["bench", "generate", "--checkpoint", model, "--samples", "10"]),
+                      path: model, problem: "this model is locally conditioned (mel features)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x.wav"))
     }
 }

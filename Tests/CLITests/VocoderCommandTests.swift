@@ -1,4 +1,5 @@
 import AudioIO
+import Features
 import Foundation
 import TestSupport
 import WaveNet
@@ -35,6 +36,42 @@ final class VocoderCommandTests: XCTestCase {
         XCTAssertEqual(eval.status, 0, eval.stderr)
         let figures = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as! [String: Any]
         XCTAssertEqual(figures["bits_per_sample"] as! Double, try XCTUnwrap(held.lastValidationBitsPerSample), accuracy: 1e-9)
+    }
+
+    func testResynthesisFeaturesAndNpyInput() throws {
+        let root = makeTemporaryFolder(self)
+        let model = packageRoot + "/Tests/WaveNetTests/Fixtures/local-mel.safetensors"  // 6 mels, hop 4, n_fft 16
+        let a = root + "/a.wav", b = root + "/b.wav"
+        try AudioFile.writeWAV(sine(frequency: 300, sampleRate: 16000, seconds: 0.05), sampleRate: 16000, to: a)
+        try AudioFile.writeWAV(sine(frequency: 500, sampleRate: 22050, seconds: 0.03), sampleRate: 22050, to: b)
+        // Resynthesis: exactly the input's length at the model's rate; several --from, one file each.
+        let two = try runWavenet(["generate", "--checkpoint", model, "--from", a, "--from", b, "--out", root + "/r.wav"])
+        XCTAssertEqual(two.status, 0, two.stderr)
+        XCTAssertEqual(try AudioFile.info(root + "/r-1.wav").frames, 800)
+        XCTAssertEqual(try AudioFile.info(root + "/r-2.wav").frames, try AudioFile.readMono(b, sampleRate: 16000).samples.count)
+        // features writes [F, frames]; generating from it gives (frames - 1) * hop samples.
+        let npy = root + "/a.npy"
+        XCTAssertEqual(try runWavenet(["features", a, "--checkpoint", model, "--out", npy]).status, 0)
+        let array = try Npy.parse(Data(contentsOf: URL(fileURLWithPath: npy)))
+        XCTAssertEqual(array.shape, [6, 201])
+        let fromNpy = try runWavenet(["generate", "--checkpoint", model, "--from", npy, "--out", root + "/n.wav", "--seed", "3"])
+        XCTAssertEqual(fromNpy.status, 0, fromNpy.stderr)
+        XCTAssertEqual(try AudioFile.info(root + "/n.wav").frames, 800)
+        // The same features from the audio and from the .npy give the same samples (same seed).
+        XCTAssertEqual(try runWavenet(["generate", "--checkpoint", model, "--from", a, "--out", root + "/m.wav", "--seed", "3"]).status, 0)
+        XCTAssertEqual(try AudioFile.readMono(root + "/m.wav").samples, try AudioFile.readMono(root + "/n.wav").samples)
+        // Refusals.
+        let wrong = root + "/wrong.npy"
+        try Npy.serialize([Float](repeating: 0, count: 80 * 5), shape: [80, 5]).write(to: URL(fileURLWithPath: wrong))
+        assertRefusal(try runWavenet(["generate", "--checkpoint", model, "--from", wrong, "--out", root + "/w.wav"]),
+                      path: wrong, problem: "5 or 80 channels, but the model reads 6")
+        assertRefusal(try runWavenet(["generate", "--checkpoint", model, "--out", root + "/w.wav", "--samples", "10"]),
+                      path: model, problem: "give them with --from")
+        let plain = try makeCheckpoint(root)
+        assertRefusal(try runWavenet(["generate", "--checkpoint", plain, "--from", a, "--out", root + "/w.wav"]),
+                      path: plain, problem: "--from does not apply")
+        XCTAssertEqual(try runWavenet(["generate", "--checkpoint", model, "--from", a, "--seconds", "1", "--out", root + "/w.wav"]).status, 64)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/w.wav"))
     }
 
     func testLocalFlagsAreCheckedBeforeAnyFileIsRead() throws {

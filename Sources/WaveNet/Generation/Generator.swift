@@ -233,9 +233,6 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
         hasPrevious = true
         for k in 0..<K { (skip.base + k * S).update(from: skipBiasSum.base, count: S) }
         let frame = w.config.local.map { (inputPosition + 1) / $0.hop } ?? 0
-        if w.config.local != nil {
-            for k in 0..<K { precondition(frame < frameCounts[k], "stream \(firstStream + k) has no frame \(frame): generated past its features") }
-        }
         inputPosition += 1
 
         for i in 0..<w.L {
@@ -252,7 +249,9 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
             if w.config.local != nil {
                 // The layer's projection of this sample's frame: one add per sample.
                 for k in 0..<K {
-                    let zk = z[k * 2 * D], add = localProjection[((k * frameCapacity + frame) * w.L + i) * 2 * D]
+                    // A stream whose features end before the others' repeats its last frame (its extra samples are dropped).
+                    let own = min(frame, frameCounts[k] - 1)
+                    let zk = z[k * 2 * D], add = localProjection[((k * frameCapacity + own) * w.L + i) * 2 * D]
                     for o in 0..<2 * D { zk[o] += add[o] }
                 }
             }

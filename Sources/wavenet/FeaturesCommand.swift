@@ -1,0 +1,40 @@
+import ArgumentParser
+import AudioIO
+import Features
+import FileIO
+import Foundation
+import WaveNet
+
+struct FeaturesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "features",
+        abstract: "Write the features a mel model reads from an audio file, as a .npy of [F, frames] float32.",
+        discussion: """
+            The file is read mono at the model's rate, not trimmed, and turned into the spec's mel features \
+            (docs/MODEL_SPEC.md), exactly what `generate --from FILE` feeds the model; compare them with the mels \
+            of a text-to-speech model before vocoding those.
+            """)
+
+    @Argument(help: "An audio file.") var file: String
+    @Option(help: "The mel model whose feature settings to use.") var checkpoint: String
+    @Option(help: "The .npy file to write.") var out: String
+
+    func validate() throws {
+        if out.isEmpty || file.isEmpty { throw ValidationError("--out and the audio file must not be empty") }
+    }
+
+    func run() throws {
+        try OutputFile.check(out, inputs: [("--checkpoint", checkpoint), ("audio", file)])
+        let config = try Checkpoint.load(checkpoint, withOptimizer: false).config
+        guard let local = config.local, local.features == .mel else {
+            throw FileError(checkpoint, "this model reads no mel features; features writes a mel model's")
+        }
+        let (frames, _) = try GenerationSetup.features(of: file, local: local, sampleRate: config.sampleRate)
+        let count = frames.count / local.channels
+        // Back to [F, frames], channel-major, as tacotron2-style tools save mels.
+        var values = [Float](repeating: 0, count: frames.count)
+        for f in 0..<count { for c in 0..<local.channels { values[c * count + f] = frames[f * local.channels + c] } }
+        try AtomicFile.write(Npy.serialize(values, shape: [local.channels, count]), to: out)
+        printStatus("wrote \(out): \(local.channels) x \(count) mel frames (hop \(local.hop) at \(config.sampleRate) Hz)")
+    }
+}
