@@ -40,8 +40,8 @@ let package = Package(
         ]),
 
         // MARK: - Tests
-        // Helpers every test target shares: temporary folders, float comparison, raw samples, Goertzel power.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Helpers every test target shares: temporary folders, float comparison, raw samples, Goertzel power, libsndfile writes.
+        .target(name: "TestSupport", dependencies: ["CSndFile"], path: "Tests/TestSupport"),
         .testTarget(name: "WaveNetTests", dependencies: ["WaveNet", "FileIO", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "FileIO", "CSndFile", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "WaveNet", "TestSupport"], resources: [.copy("Fixtures")]),

@@ -441,21 +441,3 @@ struct MemoryWatch {
         return nil
     }
 }
-
-/// Writes interleaved float samples with libsndfile (the AudioIOTests helper, without the PEAK
-/// chunk; TestSupport cannot hold it, as it does not link libsndfile).
-func writeWithSndfile(_ path: String, interleaved: [Float], channels: Int, sampleRate: Int, format: Int32) {
-    var info = SF_INFO()
-    info.samplerate = Int32(sampleRate)
-    info.channels = Int32(channels)
-    info.format = format
-    guard let file = sf_open(path, Int32(SFM_WRITE), &info) else {
-        fatalError("sf_open(\(path)) for writing: \(String(cString: sf_strerror(nil)))")
-    }
-    // The PEAK chunk of float files holds the time of writing: leave it out, for the same bytes every run.
-    sf_command(file, Int32(SFC_SET_ADD_PEAK_CHUNK), nil, Int32(SF_FALSE))
-    let frames = interleaved.count / channels
-    let written = interleaved.withUnsafeBufferPointer { sf_writef_float(file, $0.baseAddress, sf_count_t(frames)) }
-    precondition(written == frames, "short write to \(path)")
-    sf_close(file)
-}

@@ -1,3 +1,4 @@
+import CSndFile
 import Foundation
 import XCTest
 
@@ -52,4 +53,22 @@ public func peakResidentBytes() -> Int {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return usage.ru_maxrss * 1024
+}
+
+/// Writes interleaved float samples with libsndfile in any format it supports (test fixture maker),
+/// without the PEAK chunk, whose time of writing would make the bytes differ from run to run.
+public func writeWithSndfile(_ path: String, interleaved: [Float], channels: Int, sampleRate: Int, format: Int32) {
+    var info = SF_INFO()
+    info.samplerate = Int32(sampleRate)
+    info.channels = Int32(channels)
+    info.format = format
+    guard let file = sf_open(path, Int32(SFM_WRITE), &info) else {
+        fatalError("sf_open(\(path)) for writing: \(String(cString: sf_strerror(nil)))")
+    }
+    // The PEAK chunk of float files holds the time of writing: leave it out, for the same bytes every run.
+    sf_command(file, Int32(SFC_SET_ADD_PEAK_CHUNK), nil, Int32(SF_FALSE))
+    let frames = interleaved.count / channels
+    let written = interleaved.withUnsafeBufferPointer { sf_writef_float(file, $0.baseAddress, sf_count_t(frames)) }
+    precondition(written == frames, "short write to \(path)")
+    sf_close(file)
 }
