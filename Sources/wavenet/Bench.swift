@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileIO
 import Foundation
 import WaveNet
 
@@ -69,7 +70,7 @@ struct BenchGenerate: ParsableCommand {
         let parameters: Parameters
         if let checkpoint {
             parameters = try Checkpoint.load(checkpoint, withOptimizer: false).parameters
-            try refuseLocalConditioning(parameters.config, checkpoint)
+            if naive && parameters.config.local != nil { throw FileError(checkpoint, "the naive path does not take a locally conditioned model") }
         } else {
             parameters = try Parameters(config: try architecture.config())
             parameters.initialize(seed: 1)

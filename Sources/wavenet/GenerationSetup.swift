@@ -79,7 +79,7 @@ struct GenerationSetup {
             guard !options.from.isEmpty else {
                 throw FileError(path, "this model reads \(local.features.rawValue) features; give them with --from (audio or .npy)")
             }
-            guard local.features == .mel else { throw FileError(path, "notes features are not supported by this version yet") }
+            try refuseNotesFeatures(config, path)
             let read = try options.from.map { try Self.features(of: $0, local: local, sampleRate: config.sampleRate) }
             frames = read.map(\.frames)
             lengths = read.map(\.samples)

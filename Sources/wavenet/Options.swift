@@ -56,11 +56,11 @@ func checkLimits(_ body: () throws -> Void) throws {
     }
 }
 
-/// Local conditioning is in the model library (forward, backward, checkpoints) but not yet in
-/// the tool's training, generation and evaluation: refuse such a checkpoint instead of trapping.
-func refuseLocalConditioning(_ config: ModelConfig, _ path: String) throws {
-    if let local = config.local {
-        throw FileError(path, "this model is locally conditioned (\(local.features.rawValue) features); this version cannot run such models yet")
+/// Notes features (the MIDI instrument) are in the model library but not yet in the tool: refuse
+/// such a checkpoint in one line instead of failing later.
+func refuseNotesFeatures(_ config: ModelConfig, _ path: String) throws {
+    if config.local?.features == .notes {
+        throw FileError(path, "this model reads notes features, which this version of the tool does not read yet")
     }
 }
 

@@ -64,6 +64,7 @@ struct Train: ParsableCommand {
         if resume {
             guard exists else { throw FileError(checkpoint, "no such file (--resume needs an existing checkpoint)") }
             start = try Checkpoint.load(checkpoint)
+            try refuseNotesFeatures(start.config, checkpoint)
             if architecture.anyGiven {
                 let mismatches = start.config.mismatches(with: try architecture.config(base: start.config))
                 if !mismatches.isEmpty {

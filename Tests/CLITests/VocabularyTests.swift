@@ -111,8 +111,13 @@ final class LocalModelCommandTests: XCTestCase {
         XCTAssertTrue(eval.stdout.contains("1599 samples  all files"), eval.stdout)
         assertRefusal(try runWavenet(["generate", "--checkpoint", model, "--out", folder + "/x.wav", "--samples", "10"]),
                       path: model, problem: "this model reads mel features; give them with --from")
-        assertRefusal(try runWavenet(["bench", "generate", "--checkpoint", model, "--samples", "10"]),
-                      path: model, problem: "this model is locally conditioned (mel features)")
+        let bench = try runWavenet(["bench", "generate", "--checkpoint", model, "--samples", "100", "--json"])
+        XCTAssertEqual(bench.status, 0, bench.stderr)
+        assertRefusal(try runWavenet(["bench", "generate", "--checkpoint", model, "--samples", "10", "--naive"]),
+                      path: model, problem: "the naive path does not take a locally conditioned model")
+        assertRefusal(try runWavenet(["generate", "--checkpoint", packageRoot + "/Tests/WaveNetTests/Fixtures/local-causal.safetensors",
+                                      "--out", folder + "/x.wav", "--samples", "10", "--class", "a"]),
+                      path: packageRoot + "/Tests/WaveNetTests/Fixtures/local-causal.safetensors", problem: "reads notes features")
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x.wav"))
     }
 }
