@@ -169,23 +169,8 @@ public enum AudioFile {
 
     // MARK: - Internals
 
-    /// Throws unless `path`, links followed, is a regular file, so that a FIFO or a device is
-    /// refused before anything opens it (opening a FIFO would block until a writer comes).
-    /// Returns the file's size in bytes.
-    static func checkRegularFile(_ path: String) throws -> Int {
-        var status = stat()
-        guard stat(path, &status) == 0 else {
-            throw FileError(path, errno == ENOENT ? "no such file" : "cannot read: \(String(cString: strerror(errno)))")
-        }
-        switch status.st_mode & S_IFMT {
-        case S_IFREG: return Int(status.st_size)
-        case S_IFDIR: throw FileError(path, "is a directory, expected an audio file")
-        default: throw FileError(path, "not a regular file")
-        }
-    }
-
     static func open(_ path: String) throws -> (file: OpaquePointer, info: SF_INFO, size: Int) {
-        let size = try checkRegularFile(path)
+        let size = try FileIdentity.regularFileSize(path, expected: "an audio file")
         var info = SF_INFO()
         guard let file = sf_open(path, Int32(SFM_READ), &info) else {
             let reason = String(cString: sf_strerror(nil)).trimmingCharacters(in: .whitespaces)

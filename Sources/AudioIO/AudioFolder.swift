@@ -16,15 +16,15 @@ public enum AudioFolder {
     /// other non-audio files, non-regular files (FIFOs, devices, sockets) and broken links give
     /// one warning each. Throws if `folder` is not a folder or holds no usable audio.
     public static func scan(_ folder: String) throws -> Scan {
-        guard let root = Entry(folder) else { throw FileError(folder, "no such folder") }
+        guard let root = FileIdentity(folder) else { throw FileError(folder, "no such folder") }
         guard root.isDirectory else { throw FileError(folder, "is a file, expected a folder of audio files") }
         let base = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
-        var candidates: [(relative: String, identity: Entry.Identity)] = []
+        var candidates: [(relative: String, identity: FileIdentity)] = []
         var warnings: [String] = []
         // (device, inode) of every folder scanned so far, with the path it was first scanned under.
-        var visited: [Entry.Identity: String] = [root.identity: base]
+        var visited: [FileIdentity: String] = [root: base]
 
-        func walk(_ relative: String, ancestors: [Entry.Identity]) throws {
+        func walk(_ relative: String, ancestors: [FileIdentity]) throws {
             let folderPath = relative.isEmpty ? base : base + "/" + relative
             let names: [String]
             do {
@@ -38,35 +38,35 @@ public enum AudioFolder {
             for name in names.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) where !name.hasPrefix(".") {
                 let child = relative.isEmpty ? name : relative + "/" + name
                 let path = base + "/" + child
-                guard let entry = Entry(path) else {
+                guard let entry = FileIdentity(path) else {
                     // Listed a moment ago, so a missing target means a broken link.
                     let problem = errno == ENOENT ? "broken symbolic link" : String(cString: strerror(errno))
                     warnings.append("warning: skipping \(path): \(problem)")
                     continue
                 }
                 if entry.isRegular {
-                    candidates.append((child, entry.identity))
+                    candidates.append((child, entry))
                 } else if entry.isDirectory {
-                    if ancestors.contains(entry.identity) {
-                        warnings.append("warning: skipping \(path): symbolic link loop back to \(visited[entry.identity] ?? base)")
-                    } else if let first = visited[entry.identity] {
+                    if ancestors.contains(entry) {
+                        warnings.append("warning: skipping \(path): symbolic link loop back to \(visited[entry] ?? base)")
+                    } else if let first = visited[entry] {
                         warnings.append("warning: skipping \(path): same folder as \(first), already scanned")
                     } else {
-                        visited[entry.identity] = path
-                        try walk(child, ancestors: ancestors + [entry.identity])
+                        visited[entry] = path
+                        try walk(child, ancestors: ancestors + [entry])
                     }
                 } else {
                     warnings.append("warning: skipping \(path): not a regular file")
                 }
             }
         }
-        try walk("", ancestors: [root.identity])
+        try walk("", ancestors: [root])
 
         // Byte-wise order of the relative path, over the whole tree.
         candidates.sort { Array($0.relative.utf8).lexicographicallyPrecedes(Array($1.relative.utf8)) }
         var files: [String] = []
         // A file reached through two names (a symlink beside its target, a hard link) counts once.
-        var seen: [Entry.Identity: String] = [:]
+        var seen: [FileIdentity: String] = [:]
         for (relative, identity) in candidates {
             let path = base + "/" + relative
             if let first = seen[identity] {
@@ -91,7 +91,7 @@ public enum AudioFolder {
     public static func expand(_ paths: [String]) throws -> Scan {
         var result = Scan(files: [], warnings: [])
         for path in paths {
-            if let entry = Entry(path), !entry.isRegular {
+            if let entry = FileIdentity(path), !entry.isRegular {
                 guard entry.isDirectory else { throw FileError(path, "not a regular file") }
                 let scan = try scan(path)
                 result.files += scan.files
@@ -101,27 +101,6 @@ public enum AudioFolder {
             }
         }
         return result
-    }
-
-    /// What `stat` says about a path, symlinks followed.
-    struct Entry {
-        struct Identity: Hashable {
-            var device: UInt64
-            var inode: UInt64
-        }
-
-        var identity: Identity
-        var isRegular: Bool
-        var isDirectory: Bool
-
-        /// nil when `stat` fails (nothing at `path`, a broken link), with `errno` telling why.
-        init?(_ path: String) {
-            var status = stat()
-            guard stat(path, &status) == 0 else { return nil }
-            identity = Identity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
-            isRegular = (status.st_mode & S_IFMT) == S_IFREG
-            isDirectory = (status.st_mode & S_IFMT) == S_IFDIR
-        }
     }
 
     /// The classes of a conditioned corpus: the immediate sub-folders of `folder`, sorted, hidden

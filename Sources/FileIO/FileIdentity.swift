@@ -1,19 +1,42 @@
 import Foundation
 
 /// An existing file's identity, links followed: two paths name the same file when their
-/// identities are equal, whatever their spelling (`./a.wav`, a symlink, a hard link).
+/// identities are equal (device and inode), whatever their spelling (`./a.wav`, a symlink, a hard link).
 public struct FileIdentity: Hashable, Sendable {
     public let device: UInt64
     public let inode: UInt64
     public let isRegular: Bool
+    public let isDirectory: Bool
+    /// Bytes, for a regular file.
+    public let size: Int
 
-    /// nil when nothing exists at `path`.
+    /// nil when nothing exists at `path` (or a link is broken), with `errno` telling why.
     public init?(_ path: String) {
         var status = stat()
         guard stat(path, &status) == 0 else { return nil }
         device = UInt64(status.st_dev)
         inode = UInt64(status.st_ino)
         isRegular = (status.st_mode & S_IFMT) == S_IFREG
+        isDirectory = (status.st_mode & S_IFMT) == S_IFDIR
+        size = Int(status.st_size)
+    }
+
+    public static func == (a: FileIdentity, b: FileIdentity) -> Bool { a.device == b.device && a.inode == b.inode }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(device)
+        hasher.combine(inode)
+    }
+
+    /// The size of the regular file at `path`, links followed; throws for anything else, so that a
+    /// FIFO or a device is refused before anything opens it (opening a FIFO blocks until a writer
+    /// comes). `expected` names what a folder should have been ("an audio file").
+    public static func regularFileSize(_ path: String, expected: String) throws -> Int {
+        guard let identity = FileIdentity(path) else {
+            throw FileError(path, errno == ENOENT ? "no such file" : "cannot read: \(String(cString: strerror(errno)))")
+        }
+        if identity.isDirectory { throw FileError(path, "is a directory, expected \(expected)") }
+        guard identity.isRegular else { throw FileError(path, "not a regular file") }
+        return identity.size
     }
 
     /// True when `a` and `b` name the same file: the same existing file, or, for paths that do

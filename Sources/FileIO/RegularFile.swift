@@ -4,8 +4,7 @@ import Foundation
 /// that a FIFO never blocks, and never more than `limit` bytes.
 public enum RegularFile {
     public static func read(_ path: String, limit: Int) throws -> Data {
-        guard let identity = FileIdentity(path) else { throw FileError(path, "no such file") }
-        guard identity.isRegular else { throw FileError(path, "not a regular file") }
+        _ = try FileIdentity.regularFileSize(path, expected: "a file")
         guard let handle = FileHandle(forReadingAtPath: path) else { throw FileError(path, "cannot open: \(String(cString: strerror(errno)))") }
         defer { try? handle.close() }
         let data: Data

@@ -158,16 +158,7 @@ public struct Safetensors {
     /// Reads and parses a file. Only a regular file (links followed) of at most `maxFileSize`
     /// bytes is read; a FIFO or device is refused before it is opened.
     public init(contentsOf path: String) throws {
-        var status = stat()
-        guard stat(path, &status) == 0 else {
-            throw FileError(path, errno == ENOENT ? "no such file" : "cannot read: \(String(cString: strerror(errno)))")
-        }
-        switch status.st_mode & S_IFMT {
-        case S_IFREG: break
-        case S_IFDIR: throw FileError(path, "is a directory, expected a .safetensors file")
-        default: throw FileError(path, "not a regular file")
-        }
-        let size = Int(status.st_size)
+        let size = try FileIdentity.regularFileSize(path, expected: "a .safetensors file")
         guard size <= Self.maxFileSize else {
             throw FileError(path, "is \(size) bytes, larger than the largest checkpoint (\(Self.maxFileSize) bytes: \(ModelConfig.maxParameterCount) weights with their optimizer state)")
         }
