@@ -192,7 +192,9 @@ public struct FeatureFrames: Equatable, Sendable {
         self.init(channels: F, frames: frames, values: values)
     }
 
-    static func transpose(_ x: [Float], rows: Int, columns: Int) -> [Float] {
+    /// A row-major [rows][columns] array as [columns][rows]: between the channel-major layout files
+    /// store features in and the time-major one the model reads.
+    public static func transpose(_ x: [Float], rows: Int, columns: Int) -> [Float] {
         var y = [Float](repeating: 0, count: x.count)
         for r in 0..<rows { for c in 0..<columns { y[c * rows + r] = x[r * columns + c] } }
         return y

@@ -46,10 +46,7 @@ enum CorpusLoader {
 
     /// [F][frames] (channel-major, as files store features) to [frames][F] (as the model reads them).
     static func timeMajor(_ x: [Float], channels F: Int) -> [Float] {
-        let frames = x.count / F
-        var y = [Float](repeating: 0, count: x.count)
-        for c in 0..<F { for f in 0..<frames { y[f * F + c] = x[c * frames + f] } }
-        return y
+        FeatureFrames.transpose(x, rows: F, columns: x.count / F)
     }
 
     /// Loads a conditioned corpus: the audio of each class folder `folder/names[id]` with class id `id`.

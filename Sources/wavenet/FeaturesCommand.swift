@@ -32,8 +32,7 @@ struct FeaturesCommand: ParsableCommand {
         let (frames, _) = try GenerationSetup.features(of: file, local: local, sampleRate: config.sampleRate)
         let count = frames.count / local.channels
         // Back to [F, frames], channel-major, as tacotron2-style tools save mels.
-        var values = [Float](repeating: 0, count: frames.count)
-        for f in 0..<count { for c in 0..<local.channels { values[c * count + f] = frames[f * local.channels + c] } }
+        let values = FeatureFrames.transpose(frames, rows: count, columns: local.channels)
         try AtomicFile.write(Npy.serialize(values, shape: [local.channels, count]), to: out)
         printStatus("wrote \(out): \(local.channels) x \(count) mel frames (hop \(local.hop) at \(config.sampleRate) Hz)")
     }
