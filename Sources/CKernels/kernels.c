@@ -39,34 +39,9 @@ static void vector_times_matrix_plain(int M, int N, const float *x, const float 
     }
 }
 
-int wavenet_isa_supported(int isa) {
-    static int avx2 = -1;  // a benign race: every thread computes the same value
-    if (avx2 < 0) {
-        __builtin_cpu_init();
-        avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    switch (isa) {
-    case WAVENET_ISA_PLAIN: return 1;
-    case WAVENET_ISA_AVX2: return avx2;
-    default: return 0;
-    }
-}
-
-static int selected = -1;  // -1: not chosen yet, take the best
-
-int wavenet_current_isa(void) {
-    if (selected < 0) selected = wavenet_isa_supported(WAVENET_ISA_AVX2) ? WAVENET_ISA_AVX2 : WAVENET_ISA_PLAIN;
-    return selected;
-}
-
-int wavenet_select_isa(int isa) {
-    if (!wavenet_isa_supported(isa)) return 0;
-    selected = isa;
-    return 1;
-}
-
 void wavenet_vector_times_matrix(int M, int N, const float *x, const float *Wt, float *y, int accumulate) {
-    if (wavenet_current_isa() == WAVENET_ISA_AVX2)
+    // The baseline kernel has no AVX-512 variant: the AVX2 one serves AVX-512 CPUs too.
+    if (wavenet_current_isa() >= WAVENET_ISA_AVX2)
         vector_times_matrix_avx2(M, N, x, Wt, y, accumulate);
     else
         vector_times_matrix_plain(M, N, x, Wt, y, accumulate);

@@ -6,7 +6,7 @@ import WaveNet
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure training or generation speed (use a release build).",
-        subcommands: [BenchTrain.self, BenchGenerate.self])
+        subcommands: [BenchTrain.self, BenchGenerate.self, BenchPeak.self])
 }
 
 struct BenchTrain: ParsableCommand {
@@ -53,24 +53,48 @@ struct BenchGenerate: ParsableCommand {
     @OptionGroup var architecture: ArchitectureOptions
     @Option(help: "Streams generated together.") var streams = 1
     @Option(help: "Samples per stream.") var samples = 16000
-    @Flag(help: "Use the naive path: a full forward pass over the receptive field for every sample.") var naive = false
-    @Option(help: "CPU threads.") var threads = 1
+    @Option(help: "naive (a full forward pass per sample, the reference), baseline (separate small products), or fused (default).")
+    var kernel: GenerationBenchmark.Kernel = .fused
+    @Flag(help: .hidden) var naive = false  // the old spelling of --kernel naive
+    @Option(help: "Instruction set of the C kernels: avx512, avx2 or plain (default: the best this CPU has).")
+    var isa: KernelPath?
+    @Option(help: "CPU threads (with several streams, lanes of streams run on them).") var threads = 1
     @Flag(help: "Print one JSON object.") var json = false
 
-    func validate() throws {
+    /// The generation figures and their yardsticks, as one flat JSON object.
+    struct Report: Encodable {
+        var generation: GenerationBenchmark.Result
+        var sgemmGFLOPS: Double, weightsGBPerSecond: Double, weightReadBoundSamplesPerSecond: Double
+        enum CodingKeys: String, CodingKey {
+            case sgemmGFLOPS = "sgemm_gflops", weightsGBPerSecond = "weights_gb_per_second"
+            case weightReadBoundSamplesPerSecond = "weight_read_bound_samples_per_second"
+        }
+
+        func encode(to encoder: Encoder) throws {
+            try generation.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(sgemmGFLOPS, forKey: .sgemmGFLOPS)
+            try container.encode(weightsGBPerSecond, forKey: .weightsGBPerSecond)
+            try container.encode(weightReadBoundSamplesPerSecond, forKey: .weightReadBoundSamplesPerSecond)
+        }
+    }
+
+    mutating func validate() throws {
+        if naive { kernel = .naive }
         try checkLimits {
             try Limits.streams.check(streams)
             try Limits.samples.check(samples)
             try Limits.threads.check(threads)
         }
         if checkpoint != nil && architecture.anyGiven { throw ValidationError("give --checkpoint or architecture flags, not both") }
+        if let isa, !isa.isSupported { throw ValidationError("--isa \(isa): this CPU lacks it (it has \(KernelPath.supported))") }
     }
 
     func run() throws {
         let parameters: Parameters
         if let checkpoint {
             parameters = try Checkpoint.load(checkpoint, withOptimizer: false).parameters
-            if naive && parameters.config.local != nil { throw FileError(checkpoint, "the naive path does not take a locally conditioned model") }
+            if kernel == .naive && parameters.config.local != nil { throw FileError(checkpoint, "the naive path does not take a locally conditioned model") }
         } else {
             parameters = try Parameters(config: try architecture.config())
             parameters.initialize(seed: 1)
@@ -79,12 +103,58 @@ struct BenchGenerate: ParsableCommand {
         // Each stream's queues hold one row per dilation step; the output holds every sample.
         try checkMemory(Double(streams) * (Double(c.receptiveField * c.residualChannels) * 4 + Double(samples) * 4),
                         for: "\(streams) streams x \(samples) samples", advice: "lower --streams or --samples")
-        let result = GenerationBenchmark.run(parameters: parameters, streams: streams, samples: samples, naive: naive, threads: threads)
+        if let isa { KernelPath.current = isa }
+        let result = GenerationBenchmark.run(parameters: parameters, streams: streams, samples: samples, kernel: kernel, threads: threads)
+        // The yardsticks beside it: sgemm on as many threads, and one core reading a buffer the size of the weights.
+        let sgemm = PeakBenchmark.sgemm(threads: threads)
+        let bandwidth = PeakBenchmark.readBandwidth(bytes: result.weightBytesPerStep)
+        let readBound = bandwidth * 1e9 / Double(result.weightBytesPerStep)
+        if json {
+            printJSON(Report(generation: result, sgemmGFLOPS: sgemm, weightsGBPerSecond: bandwidth, weightReadBoundSamplesPerSecond: readBound))
+        } else {
+            print(String(format: "%.0f samples/s, %.2fx real time per stream (%d streams x %d samples, %d threads, %@ kernel, %@)",
+                         result.samplesPerSecond, result.realtimeFactor, streams, samples, threads, kernel.rawValue, result.isa))
+            print(String(format: "%.1f GFLOP/s = %.0f%% of %d-thread sgemm (%.1f GFLOP/s); %.0f KB of weights read per step at %.0f GB/s bound one stream at %.0f samples/s (%.0f%% reached)",
+                         result.gflops, 100 * result.gflops / sgemm, threads, sgemm, Double(result.weightBytesPerStep) / 1e3, bandwidth, readBound,
+                         100 * result.samplesPerSecond / Double(streams) / readBound))
+        }
+    }
+}
+
+struct BenchPeak: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "peak", abstract: "The machine's yardsticks: sgemm GFLOP/s and read bandwidth from cache and memory.")
+
+    @Option(help: "Use this model's weight size for the cache buffer instead of 1 MB.") var checkpoint: String?
+    @Option(help: "Threads for the multi-thread sgemm figure.") var threads = 2
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func validate() throws {
+        try checkLimits { try Limits.threads.check(threads) }
+    }
+
+    func run() throws {
+        var bytes = 1 << 20
+        if let checkpoint {
+            bytes = Generator(parameters: try Checkpoint.load(checkpoint, withOptimizer: false).parameters, streams: 1,
+                              classIDs: nil, frames: nil).weightBytesPerStep
+        }
+        let result = PeakBenchmark.run(threads: threads, bufferBytes: bytes)
         if json {
             printJSON(result)
         } else {
-            print(String(format: "%.0f samples/s, %.2fx real time per stream (%d streams x %d samples, %d threads%@)",
-                         result.samplesPerSecond, result.realtimeFactor, streams, samples, threads, naive ? ", naive" : ""))
+            print(String(format: "sgemm 1024^3: %.1f GFLOP/s on one thread, %.1f on %d; reading %.0f KB from cache %.0f GB/s, 512 MB from memory %.1f GB/s (%@)",
+                         result.sgemmGFLOPS, result.sgemmThreadsGFLOPS, threads, Double(bytes) / 1e3, result.bufferGBPerSecond,
+                         result.memoryGBPerSecond, result.isa))
         }
+    }
+}
+
+extension GenerationBenchmark.Kernel: ExpressibleByArgument {}
+
+extension KernelPath: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let path = KernelPath.allCases.first(where: { "\($0)" == argument }) else { return nil }
+        self = path
     }
 }

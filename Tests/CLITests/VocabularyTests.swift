@@ -84,8 +84,14 @@ final class VocabularyTests: XCTestCase {
                        ["path", "config", "parameters", "receptive_field_samples", "receptive_field_ms", "step", "has_optimizer_state"])
         XCTAssertEqual(try keys(["eval", "--checkpoint", model, wav, "--json"]),
                        ["nats_per_sample", "bits_per_sample", "samples", "unigram_bits_per_sample"])
-        XCTAssertEqual(try keys(["bench", "generate", "--checkpoint", model, "--samples", "100", "--json"]),
-                       ["samples_per_second", "realtime_factor", "streams", "samples_per_stream", "threads", "naive", "seconds"])
+        let generation = ["samples_per_second", "realtime_factor", "streams", "samples_per_stream", "threads", "kernel", "isa", "seconds",
+                          "flops_per_sample", "gflops", "weight_bytes_per_step",
+                          "sgemm_gflops", "weights_gb_per_second", "weight_read_bound_samples_per_second"]
+        for kernel in ["naive", "baseline", "fused"] {
+            XCTAssertEqual(Set(try keys(["bench", "generate", "--checkpoint", model, "--samples", "100", "--kernel", kernel, "--json"])), Set(generation))
+        }
+        XCTAssertEqual(Set(try keys(["bench", "peak", "--threads", "1", "--json"])),
+                       ["sgemm_gflops", "sgemm_threads", "sgemm_threads_gflops", "buffer_bytes", "buffer_gb_per_second", "memory_gb_per_second", "isa"])
         let config = try JSONSerialization.jsonObject(with: Data(try runWavenet(["info", model, "--json"]).stdout.utf8)) as! [String: Any]
         XCTAssertEqual(Set((config["config"] as! [String: Any]).keys),
                        ["sample_rate", "quantization_channels", "residual_channels", "dilation_channels", "skip_channels", "dilations"])

@@ -21,33 +21,50 @@ final class GeneratorTests: XCTestCase {
         try body()
     }
 
-    func testTeacherForcedFastGenerationEqualsFullForwardPlain() throws {
-        try withKernelPath(.plain) { try checkTeacherForcedFastGeneration() }
+    // Every instruction-set path, each with both kernels, against the full forward pass. A path
+    // this CPU lacks is skipped by name; the closing notes say which CPU ran which.
+    func testFastGenerationEqualsFullForwardPlain() throws {
+        try withKernelPath(.plain) { try checkEveryKernel() }
     }
 
-    func testTeacherForcedFastGenerationEqualsFullForwardAVX2() throws {
-        try withKernelPath(.avx2) { try checkTeacherForcedFastGeneration() }
+    func testFastGenerationEqualsFullForwardAVX2() throws {
+        try withKernelPath(.avx2) { try checkEveryKernel() }
     }
 
-    func checkTeacherForcedFastGeneration() throws {
-        let cases: [(dilations: [Int], conditioned: Bool, streams: Int, threads: Int)] = [
-            ([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1, 2], false, 1, 1),
-            ([1, 2, 4, 8, 1, 2, 4, 8], false, 3, 1),
-            ([3, 1, 7, 2], false, 5, 2),
-            ([1, 2, 4, 8, 16], true, 1, 1),
-            ([1, 2, 4, 8, 16], true, 4, 2),
+    func testFastGenerationEqualsFullForwardAVX512() throws {
+        try withKernelPath(.avx512) { try checkEveryKernel() }
+    }
+
+    func checkEveryKernel() throws {
+        for kernel in GenerationKernel.allCases {
+            try checkTeacherForcedFastGeneration(kernel: kernel)
+            try checkTeacherForcedLocalModels(kernel: kernel)
+        }
+    }
+
+    func checkTeacherForcedFastGeneration(kernel: GenerationKernel) throws {
+        // Channel counts: multiples of the vector widths (16, 16, 40), and odd ones that leave a
+        // masked tail in every product (13, 11, 37, Q 12); 1 to 7 streams exercise the kernels'
+        // groups of 4, 2 and 1 streams; Q 264 makes the head's widest product span two blocks.
+        let cases: [(dilations: [Int], conditioned: Bool, streams: Int, threads: Int, channels: (Int, Int, Int, Int))] = [
+            ([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1, 2], false, 1, 1, (16, 16, 40, 12)),
+            ([1, 2, 4, 8, 1, 2, 4, 8], false, 3, 1, (16, 16, 40, 12)),
+            ([3, 1, 7, 2], false, 5, 2, (16, 16, 40, 12)),
+            ([1, 2, 4, 8, 16], true, 1, 1, (16, 16, 40, 12)),
+            ([1, 2, 4, 8, 16], true, 4, 2, (16, 16, 40, 12)),
+            ([1, 2, 4, 8, 16, 3], true, 1, 1, (13, 11, 37, 12)),
+            ([1, 2, 4, 8, 16, 3], false, 7, 1, (13, 11, 37, 264)),
+            ([2, 1, 5], false, 1, 1, (24, 72, 200, 264)),
         ]
         for (index, item) in cases.enumerated() {
             var config = tinyConfig(dilations: item.dilations, conditioned: item.conditioned)
-            config.residualChannels = 16  // exercise the 32-wide SIMD blocks of the one-stream kernel
-            config.dilationChannels = 16
-            config.skipChannels = 40
+            (config.residualChannels, config.dilationChannels, config.skipChannels, config.quantizationChannels) = item.channels
             let p = try makeParameters(config, seed: UInt64(20 + index))
             var rng = SplitMix64(seed: UInt64(index))
             let steps = 2500
             let sequences = (0..<item.streams).map { _ in randomClasses(steps, config.quantizationChannels, &rng) }
             let classIDs = item.conditioned ? (0..<item.streams).map { $0 % 2 } : nil
-            let generator = Generator(parameters: p, streams: item.streams, classIDs: classIDs, threads: item.threads)
+            let generator = Generator(parameters: p, streams: item.streams, classIDs: classIDs, threads: item.threads, kernel: kernel)
             let fast = generator.forcedLogits(sequences)
             let Q = config.quantizationChannels
             for k in 0..<item.streams {
@@ -57,12 +74,12 @@ final class GeneratorTests: XCTestCase {
                 for t in 0..<steps {
                     for q in 0..<Q { worst = max(worst, abs(fast[t][k][q] - reference[t * Q + q])) }
                 }
-                XCTAssertLessThanOrEqual(worst, 1e-4 * scale, "case \(index) stream \(k): worst difference \(worst), logit scale \(scale)")
+                XCTAssertLessThanOrEqual(worst, 1e-4 * scale, "\(kernel) \(KernelPath.current) case \(index) stream \(k): worst difference \(worst), logit scale \(scale)")
             }
         }
     }
 
-    func testTeacherForcedLocalModelsEqualFullForward() throws {
+    func checkTeacherForcedLocalModels(kernel: GenerationKernel) throws {
         // Frame boundaries (hop 3 and 5) and queue wrap-arounds (dilations up to 16, 400 steps), one
         // and several streams, one and two threads, centred and causal, with and without classes.
         for (index, (causal, conditioned, streams, threads, hop)) in [(false, false, 1, 1, 3), (true, true, 3, 2, 5), (false, true, 2, 1, 4)].enumerated() {
@@ -74,7 +91,7 @@ final class GeneratorTests: XCTestCase {
             let sequences = (0..<streams).map { _ in randomClasses(steps, config.quantizationChannels, &rng) }
             let features = (0..<streams).map { _ in (0..<frames * 3).map { _ in 2 * rng.nextUnitFloat() - 1 } }
             let classIDs = conditioned ? (0..<streams).map { $0 % 2 } : nil
-            let generator = Generator(parameters: p, streams: streams, classIDs: classIDs, frames: features, threads: threads)
+            let generator = Generator(parameters: p, streams: streams, classIDs: classIDs, frames: features, threads: threads, kernel: kernel)
             let fast = generator.forcedLogits(sequences)
             let Q = config.quantizationChannels
             for k in 0..<streams {
@@ -89,7 +106,7 @@ final class GeneratorTests: XCTestCase {
                 let scale = reference.map(abs).max()!
                 var worst: Float = 0
                 for t in 0..<steps { for q in 0..<Q { worst = max(worst, abs(fast[t][k][q] - reference[t * Q + q])) } }
-                XCTAssertLessThanOrEqual(worst, 1e-4 * scale, "case \(index) stream \(k): worst \(worst), scale \(scale)")
+                XCTAssertLessThanOrEqual(worst, 1e-4 * scale, "\(kernel) \(KernelPath.current) case \(index) stream \(k): worst \(worst), scale \(scale)")
             }
         }
     }

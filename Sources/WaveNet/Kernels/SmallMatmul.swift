@@ -23,8 +23,12 @@ public enum SmallMatmul {
 public enum KernelPath: Int32, CaseIterable, Sendable {
     case plain = 0  // WAVENET_ISA_PLAIN
     case avx2 = 1   // WAVENET_ISA_AVX2
+    case avx512 = 2 // WAVENET_ISA_AVX512 (the fused step; the baseline one-row kernel uses AVX2 there)
 
     public var isSupported: Bool { wavenet_isa_supported(rawValue) != 0 }
+
+    /// The paths this CPU runs, as a list for messages: "plain, avx2, avx512".
+    public static var supported: String { allCases.filter(\.isSupported).map { "\($0)" }.joined(separator: ", ") }
 
     /// The path in use. Setting an unsupported path is refused (the current one stays).
     public static var current: KernelPath {
