@@ -2,14 +2,12 @@
 // faster than 8 on the vocoder shape: a 192-wide product in two passes instead of three).
 #include "wavenet_kernels.h"
 #include <immintrin.h>
-
-#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
 
 #define VEC __m256
 #define W 8
 #define ACC 12
 #define MASK __m256i
-#define NAME(x) x##_avx2
 #define vload(p) _mm256_loadu_ps(p)
 #define vstore(p, v) _mm256_storeu_ps(p, v)
 #define vloadm(p, m) _mm256_maskload_ps(p, m)
@@ -27,7 +25,30 @@
 #define tail_mask(n) _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
 #define vexp_bits(shifted, magic) _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32( \
         _mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_castps_si256(magic)), _mm256_set1_epi32(127)), 23))
+#define ISA(x) x##_avx2
+#include "fused_math.h"
 
+// Float weights: the default; a masked tail loads only its lanes.
+#define WT float
+#define WEIGHTS(a) ((a)->weights)
+#define wload(p) vload(p)
+#define wloadm(p, m) vloadm(p, m)
+#define wscalar(p) (*(p))
+#define NAME(x) x##_avx2
 #include "fused_step.h"
+#undef WT
+#undef WEIGHTS
+#undef wload
+#undef wloadm
+#undef wscalar
+#undef NAME
 
+// Half-precision weights (`--precision half`): half the bytes to read, converted as loaded.
+#define WT uint16_t
+#define WEIGHTS(a) ((a)->weights_half)
+#define wload(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
+#define wloadm(p, m) wload(p)
+#define wscalar(p) _cvtsh_ss(*(p))
+#define NAME(x) x##_avx2_half
+#include "fused_step.h"
 #pragma clang attribute pop

@@ -1,14 +1,12 @@
 // The fused step for AVX-512F: 16 floats per vector, 32 registers (16 accumulators).
 #include "wavenet_kernels.h"
 #include <immintrin.h>
-
-#pragma clang attribute push(__attribute__((target("avx512f,fma"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target("avx512f,fma,f16c"))), apply_to = function)
 
 #define VEC __m512
 #define W 16
 #define ACC 16
 #define MASK __mmask16
-#define NAME(x) x##_avx512
 #define vload(p) _mm512_loadu_ps(p)
 #define vstore(p, v) _mm512_storeu_ps(p, v)
 #define vloadm(p, m) _mm512_maskz_loadu_ps(m, p)
@@ -25,7 +23,30 @@
 #define tail_mask(n) ((__mmask16)((1u << (n)) - 1))
 #define vexp_bits(shifted, magic) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32( \
         _mm512_sub_epi32(_mm512_castps_si512(shifted), _mm512_castps_si512(magic)), _mm512_set1_epi32(127)), 23))
+#define ISA(x) x##_avx512
+#include "fused_math.h"
 
+// Float weights: the default; a masked tail loads only its lanes.
+#define WT float
+#define WEIGHTS(a) ((a)->weights)
+#define wload(p) vload(p)
+#define wloadm(p, m) vloadm(p, m)
+#define wscalar(p) (*(p))
+#define NAME(x) x##_avx512
 #include "fused_step.h"
+#undef WT
+#undef WEIGHTS
+#undef wload
+#undef wloadm
+#undef wscalar
+#undef NAME
 
+// Half-precision weights (`--precision half`): half the bytes to read, converted as loaded.
+#define WT uint16_t
+#define WEIGHTS(a) ((a)->weights_half)
+#define wload(p) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(p)))
+#define wloadm(p, m) wload(p)
+#define wscalar(p) _cvtsh_ss(*(p))
+#define NAME(x) x##_avx512_half
+#include "fused_step.h"
 #pragma clang attribute pop

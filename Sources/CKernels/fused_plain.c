@@ -13,11 +13,24 @@ static inline float plain_bits(float shifted, float magic) {
     return f;
 }
 
+// IEEE half to float in portable C (normal, subnormal, zero, infinity, NaN).
+static inline float wavenet_half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff, bits;
+    if (exponent == 0) {
+        float f = mantissa * (1.0f / 16777216.0f);  // 2^-24 per unit
+        return sign ? -f : f;
+    }
+    bits = exponent == 31 ? sign | 0x7f800000 | (mantissa << 13) : sign | ((exponent + 112) << 23) | (mantissa << 13);
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+
 #define VEC float
 #define W 1
 #define ACC 16
 #define MASK int
-#define NAME(x) x##_plain
 #define vload(p) (*(p))
 #define vstore(p, v) (*(p) = (v))
 #define vloadm(p, m) (*(p))
@@ -33,5 +46,30 @@ static inline float plain_bits(float shifted, float magic) {
 #define vzero() 0.0f
 #define tail_mask(n) (n)
 #define vexp_bits(shifted, magic) plain_bits(shifted, magic)
+#define ISA(x) x##_plain
+#include "fused_math.h"
 
+// Float weights: the default; a masked tail loads only its lanes.
+#define WT float
+#define WEIGHTS(a) ((a)->weights)
+#define wload(p) vload(p)
+#define wloadm(p, m) vloadm(p, m)
+#define wscalar(p) (*(p))
+#define NAME(x) x##_plain
 #include "fused_step.h"
+#undef WT
+#undef WEIGHTS
+#undef wload
+#undef wloadm
+#undef wscalar
+#undef NAME
+
+// Half-precision weights (`--precision half`): half the bytes to read, converted as loaded.
+#define WT uint16_t
+#define WEIGHTS(a) ((a)->weights_half)
+#define wload(p) wavenet_half_to_float(*(p))
+#define wloadm(p, m) wload(p)
+#define wscalar(p) wavenet_half_to_float(*(p))
+#define NAME(x) x##_plain_half
+#include "fused_step.h"
+

@@ -2,53 +2,21 @@
 // file per instruction set (fused_plain.c, fused_avx2.c, fused_avx512.c), each of which defines:
 //   VEC, W (floats per vector), ACC (accumulator vectors the registers hold), MASK,
 //   vload vstore vloadm vstorem vset1 vfma vadd vsub vmul vdiv vmin vmax vzero, tail_mask(n),
-//   vexp_bits(shifted, magic) (2^n from the rounding trick below), and NAME(x) (a suffix).
+//   vexp_bits(shifted, magic) (2^n from the rounding trick in fused_math.h), ISA(x) (the suffix of
+//   fused_math.h's functions), and per weight precision, before each inclusion of this file:
+//   WT (the stored weight type), wload(p) and wloadm(p, mask) (W weights as floats), wscalar(p) (one weight),
+//   WEIGHTS(a) (the packed buffer of that type) and NAME(x) (a suffix).
 // Why fused: at one stream a step is ~50 small products of a vector by a matrix; what costs is
 // not the arithmetic but call overhead, passes over scratch buffers and weights scattered over
 // many allocations. Here every layer reads its packed weights once, front to back.
-
-#define ALWAYS __attribute__((always_inline)) inline
-
-// exp(x) = 2^n * p(r), |r| <= ln2/2, degree-6 polynomial (relative error ~2e-7), the same
-// approximation as the Swift reference path's exp8. n is rounded by adding 1.5 * 2^23.
-static ALWAYS VEC NAME(vexp)(VEC x) {
-    x = vmin(vmax(x, vset1(-87.33f)), vset1(88.3f));
-    const VEC magic = vset1(12582912.0f);
-    VEC shifted = vfma(x, vset1(1.44269504f), magic);
-    VEC n = vsub(shifted, magic);
-    VEC r = vsub(vsub(x, vmul(n, vset1(0.693145751953125f))), vmul(n, vset1(1.428606765330187e-6f)));
-    VEC p = vset1(1.0f / 720);
-    p = vfma(p, r, vset1(1.0f / 120));
-    p = vfma(p, r, vset1(1.0f / 24));
-    p = vfma(p, r, vset1(1.0f / 6));
-    p = vfma(p, r, vset1(0.5f));
-    p = vfma(p, r, vset1(1.0f));
-    p = vfma(p, r, vset1(1.0f));
-    return vmul(p, vexp_bits(shifted, magic));
-}
-
-// g = tanh(a) * sigmoid(b) for z = [a | b].   z: [2D] -> g: [D]
-static ALWAYS VEC NAME(gate1)(VEC a, VEC b) {
-    const VEC one = vset1(1.0f), two = vset1(2.0f);
-    VEC t = vsub(vdiv(two, vadd(one, NAME(vexp)(vmul(a, vset1(-2.0f))))), one);
-    VEC s = vdiv(one, vadd(one, NAME(vexp)(vsub(vzero(), b))));
-    return vmul(t, s);
-}
-
-static void NAME(gate)(int D, const float *z, float *g) {
-    int d = 0;
-    for (; d + W <= D; d += W) vstore(g + d, NAME(gate1)(vload(z + d), vload(z + D + d)));
-    if (d < D) {
-        MASK m = tail_mask(D - d);
-        vstorem(g + d, m, NAME(gate1)(vloadm(z + d, m), vloadm(z + D + d, m)));
-    }
-}
+// Half-precision weights are loaded a whole vector at a time even in a masked tail: the buffer is
+// padded by a vector, and the lanes past the tail only reach accumulator lanes never stored.
 
 // y[k][0..NB*W) += x[k][0..M) · w[0..M)[0..NB*W) for KB rows at once: KB * NB accumulators stay
 // in registers across the whole input loop, so each weight vector is loaded once for KB streams.
 // With `masked`, the last vector covers only the lanes in `tail`.
 static ALWAYS void NAME(block)(const int KB, const int NB, const int masked, int M, const float *x, int ldx,
-                              const float *w, long ldw, float *y, int ldy, MASK tail) {
+                              const WT *w, long ldw, float *y, int ldy, MASK tail) {
     VEC acc[4][16];
     for (int k = 0; k < KB; k++)
         for (int n = 0; n < NB; n++)
@@ -56,9 +24,9 @@ static ALWAYS void NAME(block)(const int KB, const int NB, const int masked, int
     for (int j = 0; j < M; j++) {
         VEC xb[4];
         for (int k = 0; k < KB; k++) xb[k] = vset1(x[k * ldx + j]);
-        const float *wj = w + j * ldw;
+        const WT *wj = w + j * ldw;
         for (int n = 0; n < NB; n++) {
-            VEC wv = masked && n == NB - 1 ? vloadm(wj + n * W, tail) : vload(wj + n * W);
+            VEC wv = masked && n == NB - 1 ? wloadm(wj + n * W, tail) : wload(wj + n * W);
             for (int k = 0; k < KB; k++) acc[k][n] = vfma(xb[k], wv, acc[k][n]);
         }
     }
@@ -72,7 +40,7 @@ static ALWAYS void NAME(block)(const int KB, const int NB, const int masked, int
 // KB rows over all N columns: blocks as wide as the registers allow, then one block for the
 // rest, its last vector masked to the columns left. Up to ACC / KB vectors wide (256 columns at
 // one stream on AVX-512), a product is one pass that reads its weights front to back.
-static ALWAYS void NAME(rows)(const int KB, int M, const float *x, int ldx, const float *w, long ldw, int N,
+static ALWAYS void NAME(rows)(const int KB, int M, const float *x, int ldx, const WT *w, long ldw, int N,
                              float *y, int ldy) {
     const int widest = ACC / KB;
     int c = 0;
@@ -89,41 +57,31 @@ static ALWAYS void NAME(rows)(const int KB, int M, const float *x, int ldx, cons
 }
 
 // y[K][N] += x[K][M] · w[M][N] (row stride ldw): streams in groups of 4, 2, 1.
-static void NAME(gemv)(int K, int M, const float *x, int ldx, const float *w, long ldw, int N, float *y, int ldy) {
+static void NAME(gemv)(int K, int M, const float *x, int ldx, const WT *w, long ldw, int N, float *y, int ldy) {
     int k = 0;
     for (; k + 4 <= K; k += 4) NAME(rows)(4, M, x + k * ldx, ldx, w, ldw, N, y + k * ldy, ldy);
     for (; k + 2 <= K; k += 2) NAME(rows)(2, M, x + k * ldx, ldx, w, ldw, N, y + k * ldy, ldy);
     for (; k < K; k++) NAME(rows)(1, M, x + k * ldx, ldx, w, ldw, N, y + k * ldy, ldy);
 }
 
-static void NAME(relu)(int n, const float *x, float *y) {
-    int i = 0;
-    for (; i + W <= n; i += W) vstore(y + i, vmax(vload(x + i), vzero()));
-    if (i < n) { MASK m = tail_mask(n - i); vstorem(y + i, m, vmax(vloadm(x + i, m), vzero())); }
-}
-
-static void NAME(copy)(int n, const float *x, float *y) {
-    for (int i = 0; i < n; i++) y[i] = x[i];
-}
-
 void NAME(wavenet_fused_step)(const wavenet_step *a) {
     const int K = a->streams, R = a->R, D = a->D, S = a->S, Q = a->Q, L = a->layers, RS = R + S;
-    const float *w = a->weights;
+    const WT *w = WEIGHTS(a);
     float *state = a->state, *z = a->z, *g = a->g;
     for (int i = 0; i < L; i++) {
-        const float *dilated = w, *residualSkip = w + 4L * R * D;
+        const WT *dilated = w, *residualSkip = w + 4L * R * D;
         w = residualSkip + (long)(D + 1) * RS;
         // Dilated convolution on [h[t-d] | h[t]]: z = bias + W_past h[t-d] + W_present h[t].   [K, 2R] -> [K, 2D]
         float *slot = a->queues[i] + (long)a->positions[i] * K * R;
-        for (int k = 0; k < K; k++) NAME(copy)(2 * D, a->gate_bias[k] + (long)i * 2 * D, z + k * 2 * D);
+        for (int k = 0; k < K; k++) ISA(copy)(2 * D, a->gate_bias[k] + (long)i * 2 * D, z + k * 2 * D);
         NAME(gemv)(K, R, slot, R, dilated, 2 * D, 2 * D, z, 2 * D);
         NAME(gemv)(K, R, state, RS, dilated + 2L * R * D, 2 * D, 2 * D, z, 2 * D);
         // The oldest slot now takes h[t].
-        for (int k = 0; k < K; k++) NAME(copy)(R, state + k * RS, slot + k * R);
+        for (int k = 0; k < K; k++) ISA(copy)(R, state + k * RS, slot + k * R);
         if (++a->positions[i] == a->dilations[i]) a->positions[i] = 0;
         // Gate, then residual (with its bias, against g's constant 1) and skip in one product.   [K, 2D] -> [K, D+1] -> [K, R+S]
         for (int k = 0; k < K; k++) {
-            NAME(gate)(D, z + k * 2 * D, g + k * (D + 1));
+            ISA(gate)(D, z + k * 2 * D, g + k * (D + 1));
             g[k * (D + 1) + D] = 1;
         }
         if (i + 1 < L)
@@ -132,27 +90,14 @@ void NAME(wavenet_fused_step)(const wavenet_step *a) {
             NAME(gemv)(K, D, g, D + 1, residualSkip + R, RS, S, state + R, RS);
     }
     // Head: logits = W2 relu(W1 relu(skip) + b1) + b2.   [K, S] -> [K, S] -> [K, Q]
-    const float *output1 = w, *bias1 = w + (long)S * S, *output2 = bias1 + S, *bias2 = output2 + (long)S * Q;
+    const WT *output1 = w, *bias1 = w + (long)S * S, *output2 = bias1 + S, *bias2 = output2 + (long)S * Q;
     for (int k = 0; k < K; k++) {
-        NAME(relu)(S, state + k * RS + R, a->head + k * S);
-        NAME(copy)(S, bias1, a->hidden + k * S);
-        NAME(copy)(Q, bias2, a->logits + k * Q);
+        ISA(relu)(S, state + k * RS + R, a->head + k * S);
+        for (int s = 0; s < S; s++) a->hidden[k * S + s] = wscalar(bias1 + s);
+        for (int q = 0; q < Q; q++) a->logits[k * Q + q] = wscalar(bias2 + q);
     }
     NAME(gemv)(K, S, a->head, S, output1, S, S, a->hidden, S);
-    for (int k = 0; k < K; k++) NAME(relu)(S, a->hidden + k * S, a->hidden + k * S);
+    for (int k = 0; k < K; k++) ISA(relu)(S, a->hidden + k * S, a->hidden + k * S);
     NAME(gemv)(K, S, a->hidden, S, output2, Q, Q, a->logits, Q);
 }
 
-float NAME(wavenet_read_sum)(const float *x, long n) {
-    VEC acc[8];
-    for (int k = 0; k < 8; k++) acc[k] = vzero();
-    long i = 0;
-    for (; i + 8 * W <= n; i += 8 * W)
-        for (int k = 0; k < 8; k++) acc[k] = vadd(acc[k], vload(x + i + k * W));
-    float lanes[W], sum = 0;
-    for (int k = 1; k < 8; k++) acc[0] = vadd(acc[0], acc[k]);
-    vstore(lanes, acc[0]);
-    for (int k = 0; k < W; k++) sum += lanes[k];
-    for (; i < n; i++) sum += x[i];
-    return sum;
-}

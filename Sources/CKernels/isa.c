@@ -6,8 +6,9 @@ int wavenet_isa_supported(int isa) {
     static int avx2 = -1, avx512 = -1;  // a benign race: every thread computes the same values
     if (avx2 < 0) {
         __builtin_cpu_init();
-        avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
-        avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        int f16c = __builtin_cpu_supports("f16c");  // half-precision weights convert with it
+        avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma") && f16c;
+        avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c;
     }
     switch (isa) {
     case WAVENET_ISA_PLAIN: return 1;

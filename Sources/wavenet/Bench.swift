@@ -58,6 +58,7 @@ struct BenchGenerate: ParsableCommand {
     @Flag(help: .hidden) var naive = false  // the old spelling of --kernel naive
     @Option(help: "Instruction set of the C kernels: avx512, avx2 or plain (default: the best this CPU has).")
     var isa: KernelPath?
+    @Option(help: "Weights of the fused kernel: float (default) or half.") var precision: WeightPrecision = .float
     @Option(help: "CPU threads (with several streams, lanes of streams run on them).") var threads = 1
     @Flag(help: "Print one JSON object.") var json = false
 
@@ -87,6 +88,7 @@ struct BenchGenerate: ParsableCommand {
             try Limits.threads.check(threads)
         }
         if checkpoint != nil && architecture.anyGiven { throw ValidationError("give --checkpoint or architecture flags, not both") }
+        if precision == .half && kernel != .fused { throw ValidationError("--precision half needs --kernel fused") }
         if let isa, !isa.isSupported { throw ValidationError("--isa \(isa): this CPU lacks it (it has \(KernelPath.supported))") }
     }
 
@@ -104,7 +106,8 @@ struct BenchGenerate: ParsableCommand {
         try checkMemory(Double(streams) * (Double(c.receptiveField * c.residualChannels) * 4 + Double(samples) * 4),
                         for: "\(streams) streams x \(samples) samples", advice: "lower --streams or --samples")
         if let isa { KernelPath.current = isa }
-        let result = GenerationBenchmark.run(parameters: parameters, streams: streams, samples: samples, kernel: kernel, threads: threads)
+        let result = GenerationBenchmark.run(parameters: parameters, streams: streams, samples: samples, kernel: kernel,
+                                             precision: precision, threads: threads)
         // The yardsticks beside it: sgemm on as many threads, and one core reading a buffer the size of the weights.
         let sgemm = PeakBenchmark.sgemm(threads: threads)
         let bandwidth = PeakBenchmark.readBandwidth(bytes: result.weightBytesPerStep)
@@ -112,8 +115,9 @@ struct BenchGenerate: ParsableCommand {
         if json {
             printJSON(Report(generation: result, sgemmGFLOPS: sgemm, weightsGBPerSecond: bandwidth, weightReadBoundSamplesPerSecond: readBound))
         } else {
-            print(String(format: "%.0f samples/s, %.2fx real time per stream (%d streams x %d samples, %d threads, %@ kernel, %@)",
-                         result.samplesPerSecond, result.realtimeFactor, streams, samples, threads, kernel.rawValue, result.isa))
+            print(String(format: "%.0f samples/s, %.2fx real time per stream (%d streams x %d samples, %d threads, %@ kernel, %@, %@ weights)",
+                         result.samplesPerSecond, result.realtimeFactor, streams, samples, threads, kernel.rawValue, result.isa,
+                         precision.rawValue))
             print(String(format: "%.1f GFLOP/s = %.0f%% of %d-thread sgemm (%.1f GFLOP/s); %.0f KB of weights read per step at %.0f GB/s bound one stream at %.0f samples/s (%.0f%% reached)",
                          result.gflops, 100 * result.gflops / sgemm, threads, sgemm, Double(result.weightBytesPerStep) / 1e3, bandwidth, readBound,
                          100 * result.samplesPerSecond / Double(streams) / readBound))
@@ -151,6 +155,7 @@ struct BenchPeak: ParsableCommand {
 }
 
 extension GenerationBenchmark.Kernel: ExpressibleByArgument {}
+extension WeightPrecision: ExpressibleByArgument {}
 
 extension KernelPath: ExpressibleByArgument {
     public init?(argument: String) {

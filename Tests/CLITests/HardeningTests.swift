@@ -162,6 +162,9 @@ final class HardeningTests: XCTestCase {
             (["eval", "--checkpoint", model, "--threads", "300", out], "--threads must be"),
             (["bench", "generate", "--streams", "9223372036854775807"], "--streams must be"),
             (["bench", "train", "--steps", "0"], "--steps must be"),
+            (["bench", "generate", "--kernel", "baseline", "--precision", "half"], "--precision half needs --kernel fused"),
+            (["bench", "generate", "--isa", "sse9"], "--isa"),
+            (["generate", "--checkpoint", model, "--out", out, "--precision", "double"], "--precision"),
         ]
         for (arguments, message) in cases {
             let result = try runWavenet(arguments)

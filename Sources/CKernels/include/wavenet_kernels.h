@@ -6,8 +6,8 @@
 /// Instruction-set paths of the kernels, best last.
 enum {
     WAVENET_ISA_PLAIN = 0,   // portable C, the fallback on every CPU
-    WAVENET_ISA_AVX2 = 1,    // AVX2 + FMA
-    WAVENET_ISA_AVX512 = 2,  // AVX-512F + FMA
+    WAVENET_ISA_AVX2 = 1,    // AVX2 + FMA + F16C
+    WAVENET_ISA_AVX512 = 2,  // AVX-512F + FMA + F16C
 };
 
 /// 1 when this CPU can run `isa`'s path (checked once at run time).
@@ -34,6 +34,7 @@ typedef struct {
     int streams, R, D, S, Q, layers;
     const int32_t *dilations;      // [layers]
     const float *weights;          // packed, as above
+    const uint16_t *weights_half;  // NULL, or the same in IEEE half precision (read instead), padded by 16
     float *const *queues;          // per layer [d][streams][R]: the inputs of the last d steps
     int32_t *positions;            // per layer: the oldest slot, read then overwritten and advanced
     const float *const *gate_bias; // per stream: [layers][2D], every term of z but the products
@@ -46,13 +47,9 @@ typedef struct {
 } wavenet_step;
 
 /// Consumes the layer input h already in `state` (with the skip sum set to its bias) and leaves
-/// the next sample's logits in `logits`. Allocates nothing.
+/// the next sample's logits in `logits`. Reads `weights_half` when it is set. Allocates nothing.
 void wavenet_fused_step(const wavenet_step *step);
 
-/// The same on a named path (tests force each one); the path must be supported.
-void wavenet_fused_step_plain(const wavenet_step *step);
-void wavenet_fused_step_avx2(const wavenet_step *step);
-void wavenet_fused_step_avx512(const wavenet_step *step);
 
 /// Sum of n floats read with the widest loads the current path has: the read-bandwidth probe
 /// of `wavenet bench peak` (the sum keeps the reads from being optimised away).

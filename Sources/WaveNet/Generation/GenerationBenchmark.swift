@@ -9,6 +9,7 @@ public enum GenerationBenchmark {
         public var samplesPerStream: Int
         public var threads: Int
         public var kernel: String
+        public var precision: String
         /// The instruction set of the C kernels (the naive path runs through sgemm).
         public var isa: String
         public var seconds: Double
@@ -20,7 +21,7 @@ public enum GenerationBenchmark {
 
         enum CodingKeys: String, CodingKey {
             case samplesPerSecond = "samples_per_second", realtimeFactor = "realtime_factor"
-            case streams, samplesPerStream = "samples_per_stream", threads, kernel, isa, seconds
+            case streams, samplesPerStream = "samples_per_stream", threads, kernel, precision, isa, seconds
             case flopsPerSample = "flops_per_sample", gflops, weightBytesPerStep = "weight_bytes_per_step"
         }
     }
@@ -31,7 +32,8 @@ public enum GenerationBenchmark {
     }
 
     /// Generates `samples` per stream after a short warm-up; samples/s counts all streams.
-    public static func run(parameters: Parameters, streams: Int, samples: Int, kernel: Kernel, threads: Int, seed: UInt64 = 1) -> Result {
+    public static func run(parameters: Parameters, streams: Int, samples: Int, kernel: Kernel, precision: WeightPrecision = .float,
+                           threads: Int, seed: UInt64 = 1) -> Result {
         let classIDs = parameters.config.isConditioned ? (0..<streams).map { $0 % parameters.config.classCount } : nil
         // A local model reads random frames, enough for the warm-up and the timed samples.
         var rng = SplitMix64(seed: seed)
@@ -39,7 +41,7 @@ public enum GenerationBenchmark {
             (0..<streams).map { _ in (0..<((samples + 64) / local.hop + 2) * local.channels).map { _ in 2 * rng.nextUnitFloat() - 1 } }
         }
         let seconds: Double
-        let weights = GeneratorWeights(parameters)
+        let weights = GeneratorWeights(parameters, precision: precision)
         if kernel == .naive {
             let generator = NaiveGenerator(parameters: parameters, streams: streams, classIDs: classIDs, seed: seed)
             Matmul.setThreads(threads)
@@ -49,7 +51,7 @@ public enum GenerationBenchmark {
             seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         } else {
             let generator = Generator(parameters: parameters, streams: streams, classIDs: classIDs, frames: frames, seed: seed,
-                                      threads: threads, kernel: kernel == .fused ? .fused : .baseline)
+                                      threads: threads, kernel: kernel == .fused ? .fused : .baseline, precision: precision)
             _ = generator.generate(64)
             let start = DispatchTime.now().uptimeNanoseconds
             _ = generator.generate(samples)
@@ -57,7 +59,7 @@ public enum GenerationBenchmark {
         }
         let rate = Double(streams * samples) / seconds
         return Result(samplesPerSecond: rate, realtimeFactor: rate / Double(streams) / Double(parameters.config.sampleRate),
-                      streams: streams, samplesPerStream: samples, threads: threads, kernel: kernel.rawValue,
+                      streams: streams, samplesPerStream: samples, threads: threads, kernel: kernel.rawValue, precision: precision.rawValue,
                       isa: kernel == .naive ? "sgemm" : "\(KernelPath.current)", seconds: seconds,
                       flopsPerSample: weights.flopsPerStep, gflops: rate * Double(weights.flopsPerStep) / 1e9,
                       weightBytesPerStep: weights.bytesReadPerStep)

@@ -19,7 +19,8 @@ public final class Generator: @unchecked Sendable {  // lanes share nothing muta
     ///   only); sample t (1-based) of a stream reads frame t / hop, so a stream of `frames` frames
     ///   can generate up to (frames - 1) * hop + hop - 1 samples.
     public init(parameters: Parameters, streams: Int, classIDs: [Int]? = nil, frames: [[Float]]? = nil,
-                temperature: Float = 1, seed: UInt64 = 1, threads: Int = 1, kernel: GenerationKernel = .fused) {
+                temperature: Float = 1, seed: UInt64 = 1, threads: Int = 1, kernel: GenerationKernel = .fused,
+                precision: WeightPrecision = .float) {
         precondition(streams >= 1, "at least one stream")
         precondition((classIDs != nil) == parameters.config.isConditioned && (classIDs == nil || classIDs!.count == streams),
                      "a conditioned model needs one class per stream, others none")
@@ -28,7 +29,8 @@ public final class Generator: @unchecked Sendable {  // lanes share nothing muta
         config = parameters.config
         self.streams = streams
         self.temperature = temperature
-        weights = GeneratorWeights(parameters)
+        precondition(precision == .float || kernel == .fused, "half-precision weights need the fused kernel")
+        weights = GeneratorWeights(parameters, precision: precision)
         let laneCount = max(1, min(threads, streams))
         var lanes: [GeneratorLane] = []
         var first = 0

@@ -95,7 +95,7 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
         stepArguments = .allocate(capacity: 1)
         stepArguments.initialize(to: wavenet_step(
             streams: Int32(K), R: Int32(R), D: Int32(D), S: Int32(S), Q: Int32(Q), layers: Int32(L),
-            dilations: dilations, weights: w.packed.base, queues: queueBases, positions: positions, gate_bias: gateBias,
+            dilations: dilations, weights: w.packed.base, weights_half: w.packedHalf, queues: queueBases, positions: positions, gate_bias: gateBias,
             state: state.base, z: z.base, g: g.base, head: head.base, hidden: hidden.base, logits: logits.base))
         previous = [Int32](repeating: 0, count: K)
         rngs = (0..<K).map { SplitMix64.derived(seed: seed, index: UInt64(firstStream + $0)) }
