@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""Generation kernels side by side (issue 16): baseline against fused, and each instruction set,
+"""Generation kernels side by side (issue 16): baseline against fused, each instruction set, float and half weights,
 for the shapes `bench generate` covers, with the machine's own yardsticks from `bench peak`.
 
   python3 Benchmarks/kernels.py [--rounds 3] [--samples 32000]
+
+The weight-read bound: `bench generate` times one core reading a buffer the size of the weights
+(float or half) and divides that bandwidth by the bytes one step reads.
 
 Every configuration runs its kernels alternately, `rounds` times, so that load on a shared machine
 hits them alike; the table holds medians. Needs `swift build -c release` first. Pause any
@@ -38,22 +41,22 @@ def main():
     print("| model | streams | threads | kernel | samples/s | x real time per stream | GFLOP/s | of sgemm | of weight-read bound |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for model, streams, threads in configs:
-        variants = [("baseline", None), ("fused", None)]
+        variants = [("baseline", None, "float"), ("fused", None, "float"), ("fused", None, "half")]
         if streams == 1:
-            variants += [("fused", "avx2"), ("fused", "plain")]
+            variants += [("fused", "avx2", "float"), ("fused", "avx2", "half"), ("fused", "plain", "float")]
         runs = {v: [] for v in variants}
         samples = args.samples if streams == 1 else max(2000, args.samples // streams * 2)
         for _ in range(args.rounds):
-            for kernel, isa in variants:
+            for kernel, isa, precision in variants:
                 command = ["generate", "--checkpoint", MODELS[model], "--streams", str(streams), "--threads", str(threads),
-                           "--samples", str(samples), "--kernel", kernel] + (["--isa", isa] if isa else [])
-                runs[(kernel, isa)].append(bench(command))
-        for (kernel, isa), results in runs.items():
+                           "--samples", str(samples), "--kernel", kernel, "--precision", precision] + (["--isa", isa] if isa else [])
+                runs[(kernel, isa, precision)].append(bench(command))
+        for (kernel, isa, precision), results in runs.items():
             rate = statistics.median(r["samples_per_second"] for r in results)
             gflops = statistics.median(r["gflops"] for r in results)
             sgemm = statistics.median(r["sgemm_gflops"] for r in results)
             bound = statistics.median(r["weight_read_bound_samples_per_second"] for r in results)
-            name = f"{kernel} ({isa or results[0]['isa']})"
+            name = f"{kernel} ({isa or results[0]['isa']}{', half' if precision == 'half' else ''})"
             print(f"| {model} | {streams} | {threads} | {name} | {rate:,.0f} | {rate / streams / 16000:.2f} | {gflops:.1f} | "
                   f"{100 * gflops / sgemm:.0f}% | {100 * rate / streams / bound:.0f}% |" if streams == 1 else
                   f"| {model} | {streams} | {threads} | {name} | {rate:,.0f} | {rate / streams / 16000:.2f} | {gflops:.1f} | "

@@ -3,6 +3,7 @@
 
   python3 Benchmarks/vocoder.py quality [--checkpoint V] [--seeds 1,2,3] [--temperatures 1.0] [FILES...]
   python3 Benchmarks/vocoder.py speed   [--checkpoint V] [--rounds 3] [FILE]
+  (both take --precision float|half, passed to generate)
 
 quality: for each held-out file (default: the ones the checkpoint stores as validation files),
 the vocoder's resynthesis (`wavenet generate --from FILE`, one seed per run) and Griffin-Lim
@@ -93,7 +94,8 @@ def quality(args):
                 for seed in seeds:
                     out = os.path.join(folder, "out.wav")
                     wavenet("generate", "--checkpoint", args.checkpoint, "--from", path, "--out", out,
-                            "--seed", str(seed), "--temperature", str(t), "--threads", str(args.threads))
+                            "--seed", str(seed), "--temperature", str(t), "--threads", str(args.threads),
+                            "--precision", args.precision)
                     deg, _ = soundfile.read(out, dtype="float64")
                     assert len(deg) == len(ref), f"{path}: {len(deg)} samples out, {len(ref)} in"
                     runs.append(scores(ref, deg, sr))
@@ -121,12 +123,14 @@ def speed(args):
     with tempfile.TemporaryDirectory() as folder:
         for _ in range(args.rounds):
             start = time.monotonic()
-            wavenet("generate", "--checkpoint", args.checkpoint, "--from", path, "--out", os.path.join(folder, "out.wav"), "--threads", "1")
+            wavenet("generate", "--checkpoint", args.checkpoint, "--from", path, "--out", os.path.join(folder, "out.wav"), "--threads", "1",
+                    "--precision", args.precision)
             times.append(time.monotonic() - start)
     seconds = statistics.median(times)
-    bench = json.loads(wavenet("bench", "generate", "--checkpoint", args.checkpoint, "--samples", "32000", "--json"))
+    bench = json.loads(wavenet("bench", "generate", "--checkpoint", args.checkpoint, "--samples", "32000", "--json",
+                               "--precision", args.precision))
     print(f"{os.path.relpath(path, ROOT)}: {duration:.2f} s of audio in {seconds:.2f} s end to end "
-          f"(median of {args.rounds}) = {duration / seconds:.2f}x real time on one thread; "
+          f"(median of {args.rounds}) = {duration / seconds:.2f}x real time on one thread, {args.precision} weights; "
           f"bench generate: {bench['realtime_factor']:.2f}x ({bench['isa']})")
 
 
@@ -138,6 +142,7 @@ def main():
     parser.add_argument("--temperatures", default="1.0")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--precision", default="float", choices=["float", "half"])
     parser.add_argument("files", nargs="*")
     args = parser.parse_intermixed_args()
     if args.mode == "quality":
