@@ -45,7 +45,8 @@ def main():
         if streams == 1:
             variants += [("fused", "avx2", "float"), ("fused", "avx2", "half"), ("fused", "plain", "float")]
         runs = {v: [] for v in variants}
-        samples = args.samples if streams == 1 else max(2000, args.samples // streams * 2)
+        # Several streams: long enough runs (about a second) that thread start-up does not count.
+        samples = args.samples if streams == 1 else max(8000, args.samples // 2)
         for _ in range(args.rounds):
             for kernel, isa, precision in variants:
                 command = ["generate", "--checkpoint", MODELS[model], "--streams", str(streams), "--threads", str(threads),

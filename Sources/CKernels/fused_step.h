@@ -17,12 +17,12 @@
 // With `masked`, the last vector covers only the lanes in `tail`.
 static ALWAYS void NAME(block)(const int KB, const int NB, const int masked, int M, const float *x, int ldx,
                               const WT *w, long ldw, float *y, int ldy, MASK tail) {
-    VEC acc[4][16];
+    VEC acc[8][16];
     for (int k = 0; k < KB; k++)
         for (int n = 0; n < NB; n++)
             acc[k][n] = masked && n == NB - 1 ? vloadm(y + k * ldy + n * W, tail) : vload(y + k * ldy + n * W);
     for (int j = 0; j < M; j++) {
-        VEC xb[4];
+        VEC xb[8];
         for (int k = 0; k < KB; k++) xb[k] = vset1(x[k * ldx + j]);
         const WT *wj = w + j * ldw;
         for (int n = 0; n < NB; n++) {
@@ -56,9 +56,12 @@ static ALWAYS void NAME(rows)(const int KB, int M, const float *x, int ldx, cons
 #undef CASE
 }
 
-// y[K][N] += x[K][M] · w[M][N] (row stride ldw): streams in groups of 4, 2, 1.
+// y[K][N] += x[K][M] · w[M][N] (row stride ldw): streams in groups of 8, 4, 2, 1 (8 measured
+// 5% faster than 4 at 16 streams on two threads: each weight vector loaded once per 8 streams).
 static void NAME(gemv)(int K, int M, const float *x, int ldx, const WT *w, long ldw, int N, float *y, int ldy) {
     int k = 0;
+    if (ACC >= 16)  // groups of 8 need 8 accumulators and 8 broadcasts: AVX2 has registers for 4
+        for (; k + 8 <= K; k += 8) NAME(rows)(8, M, x + k * ldx, ldx, w, ldw, N, y + k * ldy, ldy);
     for (; k + 4 <= K; k += 4) NAME(rows)(4, M, x + k * ldx, ldx, w, ldw, N, y + k * ldy, ldy);
     for (; k + 2 <= K; k += 2) NAME(rows)(2, M, x + k * ldx, ldx, w, ldw, N, y + k * ldy, ldy);
     for (; k < K; k++) NAME(rows)(1, M, x + k * ldx, ldx, w, ldw, N, y + k * ldy, ldy);

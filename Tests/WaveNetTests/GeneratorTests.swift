@@ -49,8 +49,8 @@ final class GeneratorTests: XCTestCase {
 
     func checkTeacherForcedFastGeneration(kernel: GenerationKernel, precision: WeightPrecision = .float, tolerance: Float = 1e-4) throws {
         // Channel counts: multiples of the vector widths (16, 16, 40), and odd ones that leave a
-        // masked tail in every product (13, 11, 37, Q 12); 1 to 7 streams exercise the kernels'
-        // groups of 4, 2 and 1 streams; Q 264 makes the head's widest product span two blocks.
+        // masked tail in every product (13, 11, 37, Q 12); 1 to 13 streams exercise the kernels'
+        // groups of 8, 4, 2 and 1 streams; Q 264 makes the head's widest product span two blocks.
         let cases: [(dilations: [Int], conditioned: Bool, streams: Int, threads: Int, channels: (Int, Int, Int, Int))] = [
             ([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1, 2], false, 1, 1, (16, 16, 40, 12)),
             ([1, 2, 4, 8, 1, 2, 4, 8], false, 3, 1, (16, 16, 40, 12)),
@@ -60,6 +60,8 @@ final class GeneratorTests: XCTestCase {
             ([1, 2, 4, 8, 16, 3], true, 1, 1, (13, 11, 37, 12)),
             ([1, 2, 4, 8, 16, 3], false, 7, 1, (13, 11, 37, 264)),
             ([2, 1, 5], false, 1, 1, (24, 72, 200, 264)),
+            ([1, 2, 4, 8, 16, 3], true, 13, 1, (13, 11, 37, 264)),
+            ([1, 2, 4, 8], false, 18, 2, (16, 16, 40, 12)),
         ]
         for (index, item) in cases.enumerated() {
             var config = tinyConfig(dilations: item.dilations, conditioned: item.conditioned)
