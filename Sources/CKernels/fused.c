@@ -3,9 +3,9 @@
 void wavenet_fused_step_plain(const wavenet_step *step);
 void wavenet_fused_step_avx2(const wavenet_step *step);
 void wavenet_fused_step_avx512(const wavenet_step *step);
-void wavenet_fused_step_plain_half(const wavenet_step *step);
-void wavenet_fused_step_avx2_half(const wavenet_step *step);
-void wavenet_fused_step_avx512_half(const wavenet_step *step);
+void wavenet_fused_step_half_plain(const wavenet_step *step);
+void wavenet_fused_step_half_avx2(const wavenet_step *step);
+void wavenet_fused_step_half_avx512(const wavenet_step *step);
 float wavenet_read_sum_plain(const float *x, long n);
 float wavenet_read_sum_avx2(const float *x, long n);
 float wavenet_read_sum_avx512(const float *x, long n);
@@ -13,9 +13,9 @@ float wavenet_read_sum_avx512(const float *x, long n);
 void wavenet_fused_step(const wavenet_step *step) {
     if (step->weights_half) {
         switch (wavenet_current_isa()) {
-        case WAVENET_ISA_AVX512: wavenet_fused_step_avx512_half(step); break;
-        case WAVENET_ISA_AVX2: wavenet_fused_step_avx2_half(step); break;
-        default: wavenet_fused_step_plain_half(step); break;
+        case WAVENET_ISA_AVX512: wavenet_fused_step_half_avx512(step); break;
+        case WAVENET_ISA_AVX2: wavenet_fused_step_half_avx2(step); break;
+        default: wavenet_fused_step_half_plain(step); break;
         }
         return;
     }

@@ -26,29 +26,7 @@
 #define vexp_bits(shifted, magic) _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32( \
         _mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_castps_si256(magic)), _mm256_set1_epi32(127)), 23))
 #define ISA(x) x##_avx2
-#include "fused_math.h"
-
-// Float weights: the default; a masked tail loads only its lanes.
-#define WT float
-#define WEIGHTS(a) ((a)->weights)
-#define wload(p) vload(p)
-#define wloadm(p, m) vloadm(p, m)
-#define wscalar(p) (*(p))
-#define NAME(x) x##_avx2
-#include "fused_step.h"
-#undef WT
-#undef WEIGHTS
-#undef wload
-#undef wloadm
-#undef wscalar
-#undef NAME
-
-// Half-precision weights (`--precision half`): half the bytes to read, converted as loaded.
-#define WT uint16_t
-#define WEIGHTS(a) ((a)->weights_half)
-#define wload(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
-#define wloadm(p, m) wload(p)
-#define wscalar(p) _cvtsh_ss(*(p))
-#define NAME(x) x##_avx2_half
-#include "fused_step.h"
+#define half_load(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
+#define half_scalar(p) _cvtsh_ss(*(p))
+#include "fused_precisions.h"
 #pragma clang attribute pop

@@ -47,29 +47,6 @@ static inline float wavenet_half_to_float(uint16_t h) {
 #define tail_mask(n) (n)
 #define vexp_bits(shifted, magic) plain_bits(shifted, magic)
 #define ISA(x) x##_plain
-#include "fused_math.h"
-
-// Float weights: the default; a masked tail loads only its lanes.
-#define WT float
-#define WEIGHTS(a) ((a)->weights)
-#define wload(p) vload(p)
-#define wloadm(p, m) vloadm(p, m)
-#define wscalar(p) (*(p))
-#define NAME(x) x##_plain
-#include "fused_step.h"
-#undef WT
-#undef WEIGHTS
-#undef wload
-#undef wloadm
-#undef wscalar
-#undef NAME
-
-// Half-precision weights (`--precision half`): half the bytes to read, converted as loaded.
-#define WT uint16_t
-#define WEIGHTS(a) ((a)->weights_half)
-#define wload(p) wavenet_half_to_float(*(p))
-#define wloadm(p, m) wload(p)
-#define wscalar(p) wavenet_half_to_float(*(p))
-#define NAME(x) x##_plain_half
-#include "fused_step.h"
-
+#define half_load(p) wavenet_half_to_float(*(p))
+#define half_scalar(p) wavenet_half_to_float(*(p))
+#include "fused_precisions.h"
