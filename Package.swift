@@ -26,7 +26,8 @@ let package = Package(
         .target(name: "FileIO"),
         // The model: no audio files, no devices, no audio libraries (checkpoints are its only files).
         .target(name: "WaveNet", dependencies: ["COpenBLAS", "CKernels", "FileIO"]),
-        // Hand-written AVX2/FMA kernels for one-stream generation, chosen at run time.
+        // Hand-written generation kernels: the fused step (AVX-512, AVX2/FMA, plain C; float or half
+        // weights) and the baseline one-row product, the instruction set chosen at run time.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Conditioning features: mel spectrograms (FFTW). Arrays in, arrays out; no files.
         .target(name: "Features", dependencies: ["CFFTW"]),
