@@ -109,6 +109,29 @@ final class FuzzTests: XCTestCase {
                 stats.cases += 1
             }
         }
+        // MIDI files: parsed from bytes, their notes found, rolled into the notes features.
+        let midiFolder = Self.fixtures + "/../../FeaturesTests/Fixtures/midi"
+        let midiSeeds = try ["format0.mid", "format1.mid"].map { ($0, try Data(contentsOf: URL(fileURLWithPath: midiFolder + "/" + $0))) }
+        let piano = PianoRoll(sampleRate: 16000, hop: 160, low: 21, high: 108)
+        outer: for (name, data) in midiSeeds where !stoppedEarly {
+            for i in 0..<Self.npyCasesPerSeed {
+                if cpuSeconds() - cpuStart > Self.cpuBudget { stoppedEarly = true; break outer }
+                let (mutated, how) = mutateAudio(data, &rng)
+                let label = "\(name) case \(i): \(how)"
+                try mutated.write(to: URL(fileURLWithPath: folder + "/case.mid"))
+                try label.write(toFile: folder + "/case.txt", atomically: false, encoding: .utf8)
+                watchdog.begin(label)
+                expectRefusalOrValid(label, "PianoRoll(MIDINotes(MIDIFile.parse))", { () throws -> PianoRoll.Roll in
+                    let notes = try MIDINotes(MIDIFile.parse(mutated))
+                    // A mutated tempo can stretch a song to a day: roll at most its first minute.
+                    return piano.roll(notes, frames: min(piano.frameCount(notes), 6000))
+                }) { (roll: PianoRoll.Roll) in
+                    roll.values.allSatisfy { (0...1).contains($0) } ? nil : "a roll value outside 0...1"
+                }
+                watchdog.end()
+                stats.cases += 1
+            }
+        }
         let seconds = Date().timeIntervalSince(started)
         let growth = memory.peakGrowth()
         print(String(format: "fuzz: %d cases, %d calls (%d refused, %d accepted) in %.1f s (%.1f s of CPU); peak resident set grew %.0f MiB (%@)",
