@@ -47,6 +47,9 @@ public enum Limits {
     public static let stacks = Limit("--stacks", 1...64)
     public static let depth = Limit("--depth", 1...16)
     public static let localHidden = Limit("--local-hidden", 1...4096)
+    public static let hop = Limit("--hop", 1...65536)
+    public static let low = Limit("--low", 0...127)
+    public static let high = Limit("--high", 0...127)
     // Every command
     public static let threads = Limit("--threads", 1...256)
     // Generation and playback
@@ -55,6 +58,8 @@ public enum Limits {
     public static let streams = Limit("--streams", 1...4096)
     public static let temperature = Limit<Float>("--temperature", 0...100)
     public static let prebuffer = Limit("--prebuffer", 0.0...3600)
+    /// Seconds a MIDI render goes on after its last event, with zero frames, so that notes ring out.
+    public static let tail = Limit("--tail", 0.0...60)
     // Benchmarks
     public static let benchSteps = Limit("--steps", 1...10_000)
 

@@ -6,18 +6,31 @@ import Foundation
 import WaveNet
 
 /// Reads audio files into mu-law class sequences for a model: mono, resampled to the model's
-/// rate, optionally silence-trimmed; for a mel model also the features of the trimmed audio.
+/// rate, optionally silence-trimmed; for a mel model also the features of the trimmed audio; for
+/// a notes model the piano roll of each file's MIDI (same name stem, same folder), untrimmed,
+/// since the MIDI fixes the time line.
 enum CorpusLoader {
     /// Loads `files`; warnings go to stderr. Items keep the file paths as names.
     static func load(_ files: [String], config: ModelConfig, silenceThresholdDB: Float?, classID: Int? = nil) throws -> Corpus {
         let sampleRate = config.sampleRate
         let muLaw = MuLaw(classes: config.quantizationChannels)
-        let mel = try config.local.map { try melSpectrogram($0, sampleRate: sampleRate) }
+        let local = config.local
+        let mel = try local.flatMap { $0.features == .mel ? try melSpectrogram($0, sampleRate: sampleRate) : nil }
         var items: [Corpus.Item] = []
+        var unpaired = 0
         for path in files {
+            var midi: String?
+            if let local, local.features == .notes {
+                midi = LocalFeatures.pairedMIDI(for: path)
+                if midi == nil {
+                    printStatus("warning: skipping \(path): no MIDI file of the same name beside it (\(((path as NSString).deletingPathExtension as NSString).lastPathComponent).mid)")
+                    unpaired += 1
+                    continue
+                }
+            }
             let audio = try AudioFile.readMono(path, sampleRate: sampleRate)
             audio.warnings.forEach(printStatus)
-            let samples = Silence.trim(audio.samples, sampleRate: sampleRate, thresholdDB: silenceThresholdDB)
+            let samples = midi == nil ? Silence.trim(audio.samples, sampleRate: sampleRate, thresholdDB: silenceThresholdDB) : audio.samples
             if samples.isEmpty {
                 let reason = silenceThresholdDB.map { "silent below \($0) dBFS throughout" } ?? "no samples left at \(sampleRate) Hz"
                 printStatus("warning: skipping \(path): \(reason)")
@@ -31,7 +44,20 @@ enum CorpusLoader {
                 }
                 features = timeMajor(try mel.features(samples), channels: mel.settings.mels)
             }
+            if let midi, let local {
+                let notes = try LocalFeatures.midiNotes(midi)
+                let seconds = Double(samples.count) / Double(sampleRate)
+                if abs(notes.end - seconds) > 1 {
+                    printStatus(String(format: "warning: %@ lasts %.2f s, its audio %@ %.2f s: more than a second apart", midi, notes.end, path, seconds))
+                }
+                let piano = LocalFeatures.pianoRoll(local, sampleRate: sampleRate)
+                features = try LocalFeatures.checkedRoll(piano, notes, frames: piano.frameCount(samples: samples.count), path: midi).values
+            }
             items.append(Corpus.Item(name: path, classes: muLaw.encode(samples), classID: classID, features: features))
+        }
+        if items.isEmpty && unpaired == files.count && !files.isEmpty {
+            throw FileError((files[0] as NSString).deletingLastPathComponent,
+                            "no audio file has a MIDI file of the same name beside it (a notes model trains on piece.flac with piece.mid)")
         }
         return Corpus(items)
     }
@@ -39,7 +65,7 @@ enum CorpusLoader {
     /// The mel spectrogram a mel model reads (MODEL_SPEC.md), from its `config.local`.
     static func melSpectrogram(_ local: LocalConfig, sampleRate: Int) throws -> MelSpectrogram {
         guard local.features == .mel, let nFFT = local.nFFT, let win = local.win, let fmin = local.fmin, let fmax = local.fmax else {
-            throw ValidationError("\(local.features.rawValue) features are not supported by this version yet")
+            preconditionFailure("a mel spectrogram of a \(local.features.rawValue) model")  // validated config: callers check the kind
         }
         return try MelSpectrogram(MelSettings(sampleRate: sampleRate, nFFT: nFFT, win: win, hop: local.hop, mels: local.channels, fmin: fmin, fmax: fmax))
     }

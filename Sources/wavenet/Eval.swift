@@ -29,7 +29,6 @@ struct Eval: ParsableCommand {
     func run() throws {
         let model = try Checkpoint.load(checkpoint, withOptimizer: false)
         let config = model.config
-        try refuseNotesFeatures(config, checkpoint)
         try checkMemory(Evaluator.estimatedBytes(config: config, threads: threads), for: "evaluating with \(threads) threads",
                         advice: "lower --threads")
         let scan = try AudioFolder.expand(paths)

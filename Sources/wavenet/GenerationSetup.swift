@@ -5,10 +5,10 @@ import FileIO
 import Foundation
 import WaveNet
 
-/// Where the shipped model lives: Checkpoints/default.safetensors in the working folder, or in the
+/// Where a shipped model lives: Checkpoints/NAME.safetensors in the working folder, or in the
 /// package that holds this binary (.build/<config>/wavenet).
-func defaultCheckpointPath() -> String {
-    let relative = "Checkpoints/default.safetensors"
+func defaultCheckpointPath(_ name: String = "default") -> String {
+    let relative = "Checkpoints/\(name).safetensors"
     if FileManager.default.fileExists(atPath: relative) { return relative }
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     var folder = binary.deletingLastPathComponent()
@@ -22,7 +22,8 @@ func defaultCheckpointPath() -> String {
 
 /// The options `generate` and `play` share: which model, which class, how to sample, the prime.
 struct SamplingOptions: ParsableArguments {
-    @Option(help: "The model (default: the shipped Checkpoints/default.safetensors).") var checkpoint: String?
+    @Option(help: "The model (default: the shipped Checkpoints/default.safetensors; with --from, the shipped vocoder.safetensors for audio and .npy, piano-notes.safetensors for MIDI).")
+    var checkpoint: String?
     @Option(help: "Seconds of audio to generate per stream, \(Limits.seconds.text).") var seconds: Double?
     @Option(help: "Sampling temperature, \(Limits.temperature.text): 1 samples the model's distribution, 0 always takes the likeliest class.")
     var temperature: Float = 1.0
@@ -30,8 +31,10 @@ struct SamplingOptions: ParsableArguments {
     @Option(help: "Audio to continue from (any format; resampled, mixed to mono).") var prime: String?
     @Option(help: "Class name(s) of a conditioned model, one, or one per stream separated by commas.") var `class`: String?
     @Option(help: "Class id(s) of a conditioned model, instead of --class.") var classId: String?
-    @Option(help: "With a mel model: audio to resynthesise (its length) or a .npy of mel frames ([F, frames], [1, F, frames] or [frames, F]), giving (frames - 1) * hop samples. Repeat for several streams.")
+    @Option(help: "With a mel model: audio to resynthesise (its length) or a .npy of mel frames ([F, frames], [1, F, frames] or [frames, F]), giving (frames - 1) * hop samples. With a notes model: a MIDI file to render. Repeat for several streams. Without --checkpoint, the shipped model of that kind.")
     var from: [String] = []
+    @Option(help: "Seconds a MIDI render goes on after its last event, \(Limits.tail.text), so that the last notes ring out (default 1).")
+    var tail: Double?
     @Option(help: "Weights during generation: float, or half (IEEE half precision: half the bytes read per sample, faster where reading the weights bounds the speed; logits within 0.3% of float's).")
     var precision: WeightPrecision = .float
 
@@ -47,6 +50,8 @@ struct SamplingOptions: ParsableArguments {
         if !from.isEmpty && seconds != nil { throw ValidationError("--from fixes the length; --seconds does not apply") }
         if !from.isEmpty && prime != nil { throw ValidationError("--from and --prime do not go together") }
         if from.contains("") { throw ValidationError("--from is empty") }
+        try checkLimits { try Limits.tail.check(tail) }
+        if tail != nil && !from.contains(where: LocalFeatures.isMIDI) { throw ValidationError("--tail goes with --from FILE.mid") }
     }
 
     /// Samples per stream for `seconds` at `rate` (at least one sample, else a usage error).
@@ -56,7 +61,12 @@ struct SamplingOptions: ParsableArguments {
         return Int(count)
     }
 
-    var checkpointPath: String { checkpoint ?? defaultCheckpointPath() }
+    /// The model to load: --checkpoint, or the shipped model of the kind --from asks for.
+    var checkpointPath: String {
+        if let checkpoint { return checkpoint }
+        guard let first = from.first else { return defaultCheckpointPath() }
+        return defaultCheckpointPath(LocalFeatures.isMIDI(first) ? "piano-notes" : "vocoder")
+    }
 }
 
 /// A loaded model ready to generate: generator, prime audio, classes.
@@ -79,10 +89,11 @@ struct GenerationSetup {
         var frames: [[Float]]?
         if let local = config.local {
             guard !options.from.isEmpty else {
-                throw FileError(path, "this model reads \(local.features.rawValue) features; give them with --from (audio or .npy)")
+                throw FileError(path, "this model reads \(local.features.rawValue) features; give them with --from (\(local.features == .mel ? "audio or .npy" : "a MIDI file or .npy"))")
             }
-            try refuseNotesFeatures(config, path)
-            let read = try options.from.map { try Self.features(of: $0, local: local, sampleRate: config.sampleRate) }
+            let read = try options.from.map {
+                try LocalFeatures.read($0, local: local, sampleRate: config.sampleRate, tail: options.tail ?? 1)
+            }
             frames = read.map(\.frames)
             lengths = read.map(\.samples)
         } else {
@@ -101,23 +112,6 @@ struct GenerationSetup {
             generator.prime(muLaw.encode(audio.samples))
         } else {
             primeSamples = []
-        }
-    }
-
-    /// The frames a mel model reads from `path` ([frames, F] time-major) and the samples they give:
-    /// a .npy of features gives (frames - 1) * hop, audio its own length (resynthesis).
-    static func features(of path: String, local: LocalConfig, sampleRate: Int) throws -> (frames: [Float], samples: Int) {
-        do {
-            if path.lowercased().hasSuffix(".npy") {
-                let array = try FeatureFrames(Npy.parse(RegularFile.read(path, limit: 1 << 30)), channels: local.channels)
-                return (CorpusLoader.timeMajor(array.values, channels: local.channels), (array.frames - 1) * local.hop)
-            }
-            let audio = try AudioFile.readMono(path, sampleRate: sampleRate)
-            audio.warnings.forEach(printStatus)
-            let mel = try CorpusLoader.melSpectrogram(local, sampleRate: sampleRate)
-            return (CorpusLoader.timeMajor(try mel.features(audio.samples), channels: local.channels), audio.samples.count)
-        } catch let error as FeatureError {
-            throw FileError(path, error.description)
         }
     }
 

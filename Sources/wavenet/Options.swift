@@ -56,41 +56,50 @@ func checkLimits(_ body: () throws -> Void) throws {
     }
 }
 
-/// Notes features (the MIDI instrument) are in the model library but not yet in the tool: refuse
-/// such a checkpoint in one line instead of failing later.
-func refuseNotesFeatures(_ config: ModelConfig, _ path: String) throws {
-    if config.local?.features == .notes {
-        throw FileError(path, "this model reads notes features, which this version of the tool does not read yet")
-    }
-}
-
-/// Local conditioning for a new model (`train --local mel`): which features and the frame network.
+/// Local conditioning for a new model (`train --local mel|notes`): which features and the frame network.
 struct LocalOptions: ParsableArguments {
     enum Kind: String, ExpressibleByArgument, CaseIterable { case mel, notes }
 
-    @Option(help: "Local conditioning: mel (a vocoder: mel spectrogram frames steer every sample).") var local: Kind?
+    @Option(help: "Local conditioning: mel (a vocoder: mel spectrogram frames steer every sample) or notes (an instrument: a piano roll from each audio file's MIDI, piece.mid beside piece.flac).")
+    var local: Kind?
     @Option(help: "Channels C of the frame network, \(Limits.localHidden.text) (default 64).") var localHidden: Int?
-    @Option(help: "Samples per feature frame (default: 200 at 16 kHz, 256 at 22.05 kHz, 12.5 ms elsewhere).") var hop: Int?
+    @Option(help: "Samples per feature frame (mel: 200 at 16 kHz, 256 at 22.05 kHz, 12.5 ms elsewhere; notes: 10 ms, 160 at 16 kHz).") var hop: Int?
     @Option(name: .customLong("n-fft"), help: "FFT size of the mel features, even (default: 4 hops; 1024 at 22.05 kHz).") var nFFT: Int?
     @Option(help: "Window length of the mel features, at most --n-fft (default: --n-fft).") var win: Int?
     @Option(help: "Mel bands F (default 80).") var mels: Int?
     @Option(help: "Lowest mel frequency in Hz (default 0).") var fmin: Double?
     @Option(help: "Highest mel frequency in Hz (default: 8000, or half the rate if lower).") var fmax: Double?
-    @Flag(inversion: .prefixedNo, help: "A causal frame network, which reads no future frames (default: --no-causal for mel).")
+    @Option(help: "Lowest MIDI key of the notes features (default 21, the piano's A0).") var low: Int?
+    @Option(help: "Highest MIDI key of the notes features (default 108, the piano's C8).") var high: Int?
+    @Flag(inversion: .prefixedNo, help: "A causal frame network, which reads no future frames (default: --causal for notes, which live play needs; --no-causal for mel).")
     var causal: Bool?
 
     var anyGiven: Bool {
-        local != nil || localHidden != nil || hop != nil || nFFT != nil || win != nil || mels != nil || fmin != nil || fmax != nil || causal != nil
+        local != nil || localHidden != nil || hop != nil || melGiven || low != nil || high != nil || causal != nil
     }
+
+    var melGiven: Bool { nFFT != nil || win != nil || mels != nil || fmin != nil || fmax != nil }
 
     /// The `config.local` of a new model at `sampleRate`, nil without --local; usage errors for bad values.
     func config(sampleRate: Int) throws -> LocalConfig? {
         guard let local else {
-            if anyGiven { throw ValidationError("--local-hidden, --hop, --n-fft, --win, --mels, --fmin, --fmax and --causal go with --local") }
+            if anyGiven { throw ValidationError("--local-hidden, --hop, --n-fft, --win, --mels, --fmin, --fmax, --low, --high and --causal go with --local") }
             return nil
         }
-        guard local == .mel else { throw ValidationError("--local notes comes with the MIDI instrument, which this version does not have yet") }
-        try checkLimits { try Limits.localHidden.check(localHidden) }
+        try checkLimits {
+            try Limits.localHidden.check(localHidden)
+            try Limits.hop.check(hop)
+            try Limits.low.check(low)
+            try Limits.high.check(high)
+        }
+        if local == .notes {
+            if melGiven { throw ValidationError("--n-fft, --win, --mels, --fmin and --fmax go with --local mel, not notes") }
+            let (low, high) = (low ?? 21, high ?? 108)
+            guard low <= high else { throw ValidationError("--low \(low) is above --high \(high)") }
+            return LocalConfig(features: .notes, channels: 2 * (high - low + 1), hidden: localHidden ?? 64,
+                               hop: hop ?? max(1, sampleRate / 100), causal: causal ?? true, low: low, high: high)
+        }
+        if low != nil || high != nil { throw ValidationError("--low and --high go with --local notes, not mel") }
         var mel = MelSettings.defaults(sampleRate: sampleRate)
         if let hop {
             mel.hop = hop

@@ -48,6 +48,9 @@ struct Train: ParsableCommand {
         }
         if condChannels != nil && !conditioned { throw ValidationError("--cond-channels goes with --conditioned") }
         if !resume { _ = try localOptions.config(sampleRate: try architecture.config().sampleRate) }
+        if localOptions.local == .notes, let threshold = silenceThreshold?.decibels {
+            throw ValidationError("--silence-threshold \(threshold) does not go with --local notes: its MIDI fixes the time line, so nothing is trimmed (give off or nothing)")
+        }
         if resume && localOptions.anyGiven { throw ValidationError("--local and its settings apply to new models; on --resume they come from the checkpoint") }
         if let log, FileIdentity.same(log, checkpoint) { throw ValidationError("--log and --checkpoint name the same file") }
     }
@@ -64,7 +67,6 @@ struct Train: ParsableCommand {
         if resume {
             guard exists else { throw FileError(checkpoint, "no such file (--resume needs an existing checkpoint)") }
             start = try Checkpoint.load(checkpoint)
-            try refuseNotesFeatures(start.config, checkpoint)
             if architecture.anyGiven {
                 let mismatches = start.config.mismatches(with: try architecture.config(base: start.config))
                 if !mismatches.isEmpty {
@@ -102,6 +104,12 @@ struct Train: ParsableCommand {
         }
         settings = apply(to: settings)
         let config = start.config
+        if config.local?.features == .notes {
+            if let threshold = silenceThreshold?.decibels {
+                throw FileError(checkpoint, "is a notes model, whose audio is not trimmed: --silence-threshold \(threshold) does not apply")
+            }
+            settings.silenceThresholdDB = nil
+        }
 
         // Data: every file once, at start-up.
         let corpus: Corpus

@@ -76,7 +76,11 @@ final class VocoderCommandTests: XCTestCase {
 
     func testLocalFlagsAreCheckedBeforeAnyFileIsRead() throws {
         let root = makeTemporaryFolder(self)
-        for (arguments, message) in [(["--hop", "100"], "go with --local"), (["--local", "notes"], "--local notes comes with the MIDI instrument"),
+        for (arguments, message) in [(["--hop", "100"], "go with --local"), (["--local", "notes", "--mels", "40"], "go with --local mel, not notes"),
+                                     (["--local", "mel", "--low", "30"], "go with --local notes, not mel"),
+                                     (["--local", "notes", "--low", "80", "--high", "70"], "--low 80 is above --high 70"),
+                                     (["--local", "notes", "--high", "128"], "--high must be 0...127"),
+                                     (["--local", "notes", "--silence-threshold=-40"], "does not go with --local notes"),
                                      (["--local", "mel", "--win", "900"], "--win must be 1...n_fft"), (["--local", "mel", "--n-fft", "801"], "--n-fft must be even"),
                                      (["--local", "mel", "--fmax", "9000"], "--fmax"), (["--local", "mel", "--local-hidden", "0"], "--local-hidden must be")] {
             let result = try runWavenet(["train", root, "--checkpoint", root + "/x.safetensors"] + arguments)

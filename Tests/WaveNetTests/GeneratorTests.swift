@@ -88,15 +88,20 @@ final class GeneratorTests: XCTestCase {
 
     func checkTeacherForcedLocalModels(kernel: GenerationKernel, precision: WeightPrecision = .float, tolerance: Float = 1e-4) throws {
         // Frame boundaries (hop 3 and 5) and queue wrap-arounds (dilations up to 16, 400 steps), one
-        // and several streams, one and two threads, centred and causal, with and without classes.
-        for (index, (causal, conditioned, streams, threads, hop)) in [(false, false, 1, 1, 3), (true, true, 3, 2, 5), (false, true, 2, 1, 4)].enumerated() {
+        // and several streams, one and two threads, centred and causal, with and without classes,
+        // mel and notes (a causal piano roll of keys 60...61: 4 channels of 0...1).
+        for (index, (causal, conditioned, streams, threads, hop)) in [(false, false, 1, 1, 3), (true, true, 3, 2, 5), (false, true, 2, 1, 4),
+                                                                      (true, false, 1, 1, 4), (true, false, 2, 1, 6)].enumerated() {
             var config = tinyConfig(dilations: [1, 2, 4, 8, 16], conditioned: conditioned)
-            config.local = LocalConfig(features: .mel, channels: 3, hidden: 4, hop: hop, causal: causal, nFFT: 8, win: 8, fmin: 0, fmax: 8000)
+            let notes = index >= 3
+            config.local = notes ? LocalConfig(features: .notes, channels: 4, hidden: 4, hop: hop, causal: true, low: 60, high: 61)
+                : LocalConfig(features: .mel, channels: 3, hidden: 4, hop: hop, causal: causal, nFFT: 8, win: 8, fmin: 0, fmax: 8000)
+            let F = config.local!.channels
             let p = try makeParameters(config, seed: UInt64(40 + index))
             var rng = SplitMix64(seed: UInt64(50 + index))
             let steps = 400, frames = steps / hop + 2
             let sequences = (0..<streams).map { _ in randomClasses(steps, config.quantizationChannels, &rng) }
-            let features = (0..<streams).map { _ in (0..<frames * 3).map { _ in 2 * rng.nextUnitFloat() - 1 } }
+            let features = (0..<streams).map { _ in (0..<frames * F).map { _ in notes ? (rng.nextUnitFloat() < 0.3 ? 1 : 0) : 2 * rng.nextUnitFloat() - 1 } }
             let classIDs = conditioned ? (0..<streams).map { $0 % 2 } : nil
             let generator = Generator(parameters: p, streams: streams, classIDs: classIDs, frames: features, threads: threads, kernel: kernel, precision: precision)
             let fast = generator.forcedLogits(sequences)
