@@ -19,12 +19,8 @@ public struct MIDINotes: Equatable, Sendable {
     public static let secondsLimit = 86_400.0
 
     public init(_ file: MIDIFile) throws {
-        // Merge tracks by tick; ties keep track order, then file order (a stable sort).
-        var merged: [(tick: Int, event: MIDIFile.Event)] = []
-        for track in file.tracks { for e in track { merged.append((e.tick, e.event)) } }
-        merged = merged.enumerated().sorted { ($0.element.tick, $0.offset) < ($1.element.tick, $1.offset) }.map(\.element)
-        let clock = TempoMap(division: file.division, tempi: merged.compactMap { if case .tempo(let t) = $0.event { ($0.tick, t) } else { nil } })
-        let end = clock.seconds(merged.last?.tick ?? 0)
+        let timed = Self.timedEvents(file)
+        let end = timed.last?.seconds ?? 0
         guard end <= Self.secondsLimit else {
             throw FeatureError.invalid("not a valid MIDI file: it lasts \(Int(end)) s, more than 24 hours (absurd tempo or length)")
         }
@@ -34,8 +30,7 @@ public struct MIDINotes: Equatable, Sendable {
         var sustained: [[Note]] = Array(repeating: [], count: 16)  // released while the pedal was down
         var done: [Note] = []
         var drums = 0
-        for (tick, event) in merged {
-            let now = clock.seconds(tick)
+        for (now, event) in timed {
             switch event {
             case .noteOn(let channel, let key, let velocity):
                 if channel == 9 { drums += 1; continue }
@@ -67,6 +62,16 @@ public struct MIDINotes: Equatable, Sendable {
         notes = done.sorted { ($0.on, $0.key, $0.off) < ($1.on, $1.key, $1.off) }
         drumNotes = drums
         self.end = end
+    }
+
+    /// Every track's events merged in time order, in seconds: ties keep track order, then file
+    /// order (a stable sort), so a note-off and a note-on of one key at one tick stay in order.
+    public static func timedEvents(_ file: MIDIFile) -> [(seconds: Double, event: MIDIFile.Event)] {
+        var merged: [(tick: Int, event: MIDIFile.Event)] = []
+        for track in file.tracks { for e in track { merged.append((e.tick, e.event)) } }
+        merged = merged.enumerated().sorted { ($0.element.tick, $0.offset) < ($1.element.tick, $1.offset) }.map(\.element)
+        let clock = TempoMap(division: file.division, tempi: merged.compactMap { if case .tempo(let t) = $0.event { ($0.tick, t) } else { nil } })
+        return merged.map { (clock.seconds($0.tick), $0.event) }
     }
 
     /// Ticks to seconds: exact integer products of ticks and microseconds per quarter note up to
