@@ -3,7 +3,8 @@ import FileIO
 import Foundation
 
 /// An ALSA playback device, opened with hardware parameters chosen for low latency:
-/// interleaved float or 16-bit frames, about 25 ms periods and a 4-period buffer.
+/// interleaved float or 16-bit frames, about 25 ms periods and a 4-period buffer by default
+/// (a live instrument asks for 10 ms periods and 2 of them).
 /// Underruns (EPIPE) and suspends (ESTRPIPE) are recovered with `snd_pcm_recover` and counted.
 public final class PCMOutput {
     public let device: String
@@ -18,7 +19,8 @@ public final class PCMOutput {
     private var conversion: [Int16] = []
 
     /// Opens `device` for `channels` at `sampleRate`, trying `formats` in order.
-    public init(device: String, sampleRate: Int, channels: Int, formats: [SampleFormat] = [.float, .s16]) throws {
+    public init(device: String, sampleRate: Int, channels: Int, formats: [SampleFormat] = [.float, .s16],
+                periodSeconds: Double = 0.025, periods: Int = 4) throws {
         self.device = device
         wavenet_alsa_silence_errors()
         var handle: OpaquePointer?
@@ -50,9 +52,9 @@ public final class PCMOutput {
         var direction: Int32 = 0
         try check(snd_pcm_hw_params_set_rate_near(handle, params, &rate, &direction), "refuses every rate near \(sampleRate) Hz")
         self.sampleRate = Int(rate)
-        var period = snd_pcm_uframes_t(max(64, Int(rate) / 40))
+        var period = snd_pcm_uframes_t(max(64, Int(Double(rate) * periodSeconds)))
         try check(snd_pcm_hw_params_set_period_size_near(handle, params, &period, &direction), "refuses a period of \(period) frames")
-        var buffer = period * 4
+        var buffer = period * snd_pcm_uframes_t(max(2, periods))
         try check(snd_pcm_hw_params_set_buffer_size_near(handle, params, &buffer), "refuses a buffer of \(buffer) frames")
         try check(snd_pcm_hw_params(handle, params), "refuses the hardware parameters")
         snd_pcm_hw_params_get_period_size(params, &period, &direction)

@@ -7,6 +7,8 @@ public struct FileIdentity: Hashable, Sendable {
     public let inode: UInt64
     public let isRegular: Bool
     public let isDirectory: Bool
+    public let isFIFO: Bool
+    public let isCharacterDevice: Bool
     /// Bytes, for a regular file.
     public let size: Int
 
@@ -18,6 +20,8 @@ public struct FileIdentity: Hashable, Sendable {
         inode = UInt64(status.st_ino)
         isRegular = (status.st_mode & S_IFMT) == S_IFREG
         isDirectory = (status.st_mode & S_IFMT) == S_IFDIR
+        isFIFO = (status.st_mode & S_IFMT) == S_IFIFO
+        isCharacterDevice = (status.st_mode & S_IFMT) == S_IFCHR
         size = Int(status.st_size)
     }
 

@@ -47,6 +47,43 @@ final class GeneratorTests: XCTestCase {
         try checkTeacherForcedLocalModels(kernel: .fused, precision: .half, tolerance: 3e-3)
     }
 
+    /// A live stream fed one frame at a time gives the logits of a generator given all frames at
+    /// once (the causal frame network recomputed from the last 5 frames each time), and samples
+    /// the same classes with the same seed.
+    func testLiveFramesEqualFramesGivenAtOnce() throws {
+        var config = tinyConfig(dilations: [1, 2, 4, 8, 16])
+        config.local = LocalConfig(features: .notes, channels: 6, hidden: 5, hop: 7, causal: true, low: 60, high: 62)
+        let p = try makeParameters(config, seed: 71)
+        var rng = SplitMix64(seed: 72)
+        let steps = 300, frames = steps / 7 + 2
+        let features = (0..<frames * 6).map { _ in rng.nextUnitFloat() < 0.3 ? Float(1) : 0 }
+        let sequence = randomClasses(steps, config.quantizationChannels, &rng)
+        let whole = Generator(parameters: p, streams: 1, frames: [features]).forcedLogits([sequence])
+        let live = Generator(liveParameters: p)
+        var fed = 0
+        var logits: [[[Float]]] = []
+        for t in 0..<steps {
+            // Just enough frames: step t (input position t) reads frame (t + 1) / hop.
+            while fed <= (t + 1) / 7 { live.appendFrame(Array(features[fed * 6..<(fed + 1) * 6])); fed += 1 }
+            logits += live.forcedLogits([[sequence[t]]])
+        }
+        let scale = whole.flatMap { $0.flatMap { $0 } }.map(abs).max()!
+        var worst: Float = 0
+        for t in 0..<steps { for q in 0..<config.quantizationChannels { worst = max(worst, abs(logits[t][0][q] - whole[t][0][q])) } }
+        XCTAssertLessThanOrEqual(worst, 1e-5 * scale)
+        // Sampling: the same classes, generated as the frames allow.
+        let all = Generator(parameters: p, streams: 1, frames: [features], seed: 5).generate(250)[0]
+        let stream = Generator(liveParameters: p, seed: 5)
+        var out: [Int32] = []
+        fed = 0
+        while out.count < 250 {
+            if stream.liveSamplesAvailable == 0 { stream.appendFrame(Array(features[fed * 6..<(fed + 1) * 6])); fed += 1; continue }
+            out += stream.generate(min(stream.liveSamplesAvailable, 250 - out.count))[0]
+        }
+        XCTAssertEqual(out, all)
+        XCTAssertLessThanOrEqual(fed, 250 / 7 + 2, "no more frames than the samples need")
+    }
+
     func checkTeacherForcedFastGeneration(kernel: GenerationKernel, precision: WeightPrecision = .float, tolerance: Float = 1e-4) throws {
         // Channel counts: multiples of the vector widths (16, 16, 40), and odd ones that leave a
         // masked tail in every product (13, 11, 37, Q 12); 1 to 13 streams exercise the kernels'

@@ -44,6 +44,32 @@ public final class Generator: @unchecked Sendable {  // lanes share nothing muta
         self.lanes = lanes
     }
 
+    /// A live stream of a causal locally conditioned model (an instrument played from a keyboard):
+    /// one stream whose frames arrive one at a time through `appendFrame`, generation running at
+    /// most up to the frames that have come.
+    public init(liveParameters parameters: Parameters, classID: Int? = nil, temperature: Float = 1, seed: UInt64 = 1,
+                precision: WeightPrecision = .float) {
+        precondition(parameters.config.local?.causal == true, "live frames need a causal local model")
+        precondition((classID != nil) == parameters.config.isConditioned, "a conditioned model needs its class")
+        config = parameters.config
+        streams = 1
+        self.temperature = temperature
+        weights = GeneratorWeights(parameters, precision: precision)
+        lanes = [GeneratorLane(weights, kernel: .fused, firstStream: 0, count: 1, classIDs: classID.map { [$0] }, frames: nil, seed: seed,
+                               liveRing: 256)]
+    }
+
+    /// Live: the next frame [F], once it is complete.
+    public func appendFrame(_ frame: [Float]) { lanes[0].appendLive(frame) }
+
+    /// Live: samples that can be generated now with the frames that have come (sample n reads
+    /// frame n / hop, and each step also reads the next sample's frame).
+    public var liveSamplesAvailable: Int {
+        let lane = lanes[0], hop = config.local!.hop
+        let produced = max(0, lane.inputPosition - 1)
+        return max(0, lane.liveFrames * hop - 2 - produced)
+    }
+
     /// Weight bytes one step reads per lane, and the floating-point operations of one step of one stream.
     public var weightBytesPerStep: Int { weights.bytesReadPerStep }
     public var flopsPerSample: Int { weights.flopsPerStep }

@@ -23,6 +23,12 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
     /// computed once at the start: [K][frameCapacity][L][2D]; `frameCounts[k]` frames are valid for stream k.
     let localProjection: FloatBuffer
     let frameCapacity: Int, frameCounts: [Int]
+    /// Live conditioning (one stream): `localProjection` is a ring of `frameCapacity` frames,
+    /// filled by `appendLive` as frames complete; `liveFrames` have come so far.
+    let live: Bool
+    var liveFrames = 0
+    /// The last 5 raw frames, [5][F], oldest first: what a causal frame network needs for one output.
+    var liveHistory: [Float] = []
     /// Per stream, the [L][2D] gate terms of the current step; the fused kernel's arguments.
     let gateBias: UnsafeMutablePointer<UnsafePointer<Float>?>
     let queueBases: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>
@@ -33,7 +39,9 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
     var previous: [Int32], hasPrevious = false
     var rngs: [SplitMix64]
 
-    init(_ w: GeneratorWeights, kernel: GenerationKernel, firstStream: Int, count K: Int, classIDs: [Int]?, frames: [[Float]]?, seed: UInt64) {
+    /// - liveRing: for a live stream (frames == nil on a local model), the frames its ring holds.
+    init(_ w: GeneratorWeights, kernel: GenerationKernel, firstStream: Int, count K: Int, classIDs: [Int]?, frames: [[Float]]?, seed: UInt64,
+         liveRing: Int = 0) {
         self.w = w
         self.kernel = kernel
         self.firstStream = firstStream
@@ -61,8 +69,9 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
         }
         for i in 0..<L { for s in 0..<S { skipBiasSum.base[s] += p[layout.layers[i].skipBias][s] } }
         let local = w.config.local
+        live = liveRing > 0
         frameCounts = frames.map { $0.map { $0.count / local!.channels } } ?? []
-        frameCapacity = frameCounts.max() ?? 0
+        frameCapacity = live ? liveRing : frameCounts.max() ?? 0
         localProjection = FloatBuffer(count: K * frameCapacity * L * 2 * D)
         if let local, let frames, let f = layout.frameNetwork {
             // The frame network over each stream's whole file, then each layer's projection of each frame.
@@ -130,8 +139,13 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
             // Each layer's projection of this sample's frame (bias included); a stream whose
             // features end before the others' repeats its last frame (its extra samples are dropped).
             let frame = (inputPosition + 1) / local.hop
-            for k in 0..<K {
-                gateBias[k] = UnsafePointer(localProjection[(k * frameCapacity + min(frame, frameCounts[k] - 1)) * L * 2 * D])
+            if live {
+                precondition(frame < liveFrames, "live generation ran ahead of its frames")
+                gateBias[0] = UnsafePointer(localProjection[(frame % frameCapacity) * L * 2 * D])
+            } else {
+                for k in 0..<K {
+                    gateBias[k] = UnsafePointer(localProjection[(k * frameCapacity + min(frame, frameCounts[k] - 1)) * L * 2 * D])
+                }
             }
         }
         inputPosition += 1
@@ -139,6 +153,39 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
         case .fused: wavenet_fused_step(stepArguments)
         case .baseline: baselineStep()
         }
+    }
+
+    /// Appends the next live frame [F]: the causal frame network's output for it (from it and the
+    /// 4 frames before, as the whole sequence would give), then each layer's projection plus bias
+    /// into the ring.
+    func appendLive(_ u: [Float]) {
+        let p = w.parameters, layout = p.layout, local = w.config.local!, f = layout.frameNetwork!
+        let (F, C, D, L) = (local.channels, local.hidden, w.D, w.L)
+        precondition(live && u.count == F && local.causal)
+        liveHistory += u
+        if liveHistory.count > 5 * F { liveHistory.removeFirst(liveHistory.count - 5 * F) }
+        let n = liveHistory.count / F
+        // Fewer than 5 frames: the sequence's start, whose padding the network applies itself.
+        var a = [Float](repeating: 0, count: n * C), b = [Float](repeating: 0, count: n * C)
+        liveHistory.withUnsafeBufferPointer { history in
+            a.withUnsafeMutableBufferPointer { a in
+                b.withUnsafeMutableBufferPointer { b in
+                    FrameNetwork.forward(frames: n, channels: F, hidden: C, causal: true, history.baseAddress!,
+                                         conv1Weight: p[f.conv1Weight], conv1Bias: p[f.conv1Bias],
+                                         conv2Weight: p[f.conv2Weight], conv2Bias: p[f.conv2Bias], a: a.baseAddress!, b: b.baseAddress!)
+                }
+            }
+        }
+        let slot = liveFrames % frameCapacity
+        b.withUnsafeBufferPointer { b in
+            for i in 0..<L {
+                let row = localProjection[(slot * L + i) * 2 * D]
+                Matmul.nt(1, 2 * D, C, b.baseAddress! + (n - 1) * C, C, p[layout.layers[i].localWeight!], C, row, 2 * D, beta: 0)
+                let bias = layerBias[i * 2 * D]
+                for o in 0..<2 * D { row[o] += bias[o] }
+            }
+        }
+        liveFrames += 1
     }
 
     /// Today's kernel before the fused one, kept for comparison (`bench generate --kernel baseline`):
