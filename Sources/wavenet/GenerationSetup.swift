@@ -39,7 +39,8 @@ struct SamplingOptions: ParsableArguments {
     var precision: WeightPrecision = .float
 
     /// - infiniteSeconds: `play` streams in constant memory, so it also takes `--seconds inf`.
-    func validateSampling(infiniteSeconds: Bool = false) throws {
+    /// - liveInput: `play --midi-in`, where --tail applies too.
+    func validateSampling(infiniteSeconds: Bool = false, liveInput: Bool = false) throws {
         try checkLimits {
             if let seconds, !(infiniteSeconds && seconds == .infinity) { try Limits.seconds.check(seconds) }
             try Limits.temperature.check(temperature)
@@ -51,7 +52,7 @@ struct SamplingOptions: ParsableArguments {
         if !from.isEmpty && prime != nil { throw ValidationError("--from and --prime do not go together") }
         if from.contains("") { throw ValidationError("--from is empty") }
         try checkLimits { try Limits.tail.check(tail) }
-        if tail != nil && !from.contains(where: LocalFeatures.isMIDI) { throw ValidationError("--tail goes with --from FILE.mid") }
+        if tail != nil && !from.contains(where: LocalFeatures.isMIDI) && !liveInput { throw ValidationError("--tail goes with --from FILE.mid or --midi-in") }
     }
 
     /// Samples per stream for `seconds` at `rate` (at least one sample, else a usage error).

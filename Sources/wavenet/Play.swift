@@ -26,6 +26,11 @@ struct Play: ParsableCommand {
     @Option(name: .customLong("pcm-format"), help: .hidden) var pcmFormatAlias: String?
     @Option(help: "CPU threads for generation, \(Limits.threads.text).") var threads = 1
     @Flag(help: "List the ALSA PCM devices and exit.") var listDevices = false
+    @Option(help: "Play a notes model live from MIDI input: an ALSA raw MIDI device (hw:1,0,0; see --list-midi), a /dev/snd/midiC*D* node or a FIFO of raw MIDI bytes.")
+    var midiIn: String?
+    @Option(help: "With --midi-in: append one JSON line per MIDI event to this file (its arrival, the frame and output sample where it took effect).")
+    var midiLog: String?
+    @Flag(help: "List the ALSA raw MIDI input devices and exit.") var listMidi = false
 
     mutating func validate() throws {
         if let pcmFormatAlias, pcmFormatAlias != "auto" {
@@ -34,7 +39,7 @@ struct Play: ParsableCommand {
             }
             sampleFormat = format
         }
-        try sampling.validateSampling(infiniteSeconds: true)
+        try sampling.validateSampling(infiniteSeconds: true, liveInput: midiIn != nil)
         if sampling.from.count > 1 { throw ValidationError("play plays one stream; give one --from") }
         try checkLimits {
             try Limits.prebuffer.check(prebuffer)
@@ -43,11 +48,30 @@ struct Play: ParsableCommand {
         if file != nil && (sampling.checkpoint != nil || sampling.prime != nil) {
             throw ValidationError("give an audio file to play, or --checkpoint to generate, not both")
         }
+        if let midiIn {
+            if midiIn.isEmpty { throw ValidationError("--midi-in is empty") }
+            if file != nil || !sampling.from.isEmpty || sampling.prime != nil || sampling.seconds != nil {
+                throw ValidationError("--midi-in plays what the keys say: an audio file, --from, --prime and --seconds do not go with it")
+            }
+        } else if midiLog != nil {
+            throw ValidationError("--midi-log goes with --midi-in")
+        }
+        if midiLog == "" { throw ValidationError("--midi-log is empty") }
     }
 
     func run() throws {
         if listDevices {
             for device in PCMOutput.devices() { print("\(device.name)\t\(device.description)") }
+            return
+        }
+        if listMidi {
+            let devices = MIDISource.devices()
+            if devices.isEmpty { printStatus("no ALSA raw MIDI input devices (a FIFO of MIDI bytes works with --midi-in too)") }
+            for device in devices { print("\(device.name)\t\(device.description)") }
+            return
+        }
+        if let midiIn {
+            try playLive(from: midiIn)
             return
         }
         if let file {
@@ -58,6 +82,26 @@ struct Play: ParsableCommand {
         let seconds = sampling.seconds ?? .infinity
         let total = try setup.lengths?.first ?? (seconds.isFinite ? sampling.sampleCount(seconds: seconds, rate: setup.sampleRate) : nil)
         _ = try LiveGeneration(setup: setup, device: device, formats: formats, prebufferSeconds: prebuffer).run(total: total, keep: false)
+    }
+
+    /// `--midi-in`: a causal notes model played from live MIDI.
+    func playLive(from name: String) throws {
+        let path = sampling.checkpoint ?? defaultCheckpointPath("piano-notes")
+        if let midiLog { try OutputFile.check(midiLog, inputs: [("--checkpoint", path)]) }
+        let checkpoint = try Checkpoint.load(path, withOptimizer: false)
+        let config = checkpoint.config
+        guard let local = config.local, local.features == .notes else {
+            throw FileError(path, "plays live only as a notes model (it reads \(config.local?.features.rawValue ?? "no") features)")
+        }
+        guard local.causal else { throw FileError(path, "is not causal: its frame network reads future frames, which live input has not played yet") }
+        let classID = try GenerationSetup.resolveClassIDs(names: sampling.class, ids: sampling.classId, config: config, streams: 1, path: path)?.first
+        let source = try MIDISource(name)
+        let generator = Generator(liveParameters: checkpoint.parameters, classID: classID, temperature: sampling.temperature,
+                                  seed: sampling.seed, precision: sampling.precision)
+        let setup = LiveInstrument.LiveSetup(generator: generator, local: local, sampleRate: config.sampleRate,
+                                             muLaw: MuLaw(classes: config.quantizationChannels))
+        try LiveInstrument(setup: setup, source: source, device: device, formats: formats, tail: sampling.tail ?? 1,
+                           log: try midiLog.map { try AppendFile($0) }).run()
     }
 
     /// The ALSA formats to try, in order.

@@ -8,7 +8,7 @@ import XCTest
 /// `train --local notes`, `generate --from song.mid`, `features` and `eval` of a notes model
 /// through the binary.
 final class NotesCommandTests: XCTestCase {
-    let tiny = ["--residual-channels", "6", "--dilation-channels", "6", "--skip-channels", "8", "--quantization-channels", "32",
+    static let tiny = ["--residual-channels", "6", "--dilation-channels", "6", "--skip-channels", "8", "--quantization-channels", "32",
                 "--stacks", "1", "--depth", "4", "--segment", "600", "--batch", "2", "--threads", "1", "--local-hidden", "5"]
 
     /// A format-0 MIDI file at 120 bpm and 100 ticks per quarter note (5 ms a tick):
@@ -59,7 +59,7 @@ final class NotesCommandTests: XCTestCase {
         try AudioFile.writeWAV(sine(frequency: 300, sampleRate: 16000, seconds: 0.5), sampleRate: 16000, to: data + "/lonely.wav")
         let checkpoint = root + "/p.safetensors"
         let train = try runWavenet(["train", data, "--checkpoint", checkpoint, "--local", "notes", "--low", "48", "--high", "84",
-                                    "--steps", "2", "--validation-fraction", "0.34"] + tiny)
+                                    "--steps", "2", "--validation-fraction", "0.34"] + Self.tiny)
         XCTAssertEqual(train.status, 0, train.stderr)
         XCTAssertTrue(train.stderr.contains("skipping \(data)/lonely.wav: no MIDI file of the same name"), train.stderr)
         XCTAssertTrue(train.stderr.contains("piece1.mid: 1 notes outside keys 48...84 left out"), train.stderr)
@@ -132,7 +132,7 @@ final class NotesCommandTests: XCTestCase {
         let data = root + "/data"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         try AudioFile.writeWAV(sine(frequency: 300, sampleRate: 16000, seconds: 0.5), sampleRate: 16000, to: data + "/a.wav")
-        assertRefusal(try runWavenet(["train", data, "--checkpoint", root + "/n.safetensors", "--local", "notes", "--steps", "1"] + tiny),
+        assertRefusal(try runWavenet(["train", data, "--checkpoint", root + "/n.safetensors", "--local", "notes", "--steps", "1"] + Self.tiny),
                       path: data, problem: "no audio file has a MIDI file of the same name")
     }
 }
