@@ -100,6 +100,15 @@ final class MIDITests: XCTestCase {
         XCTAssertEqual(notes.notes[0].off, 0.5, accuracy: 1e-12)  // 96 ticks at 120 bpm
     }
 
+    /// SMPTE time: 25 frames per second, 40 ticks per frame, 1000 ticks a second; tempo events do not apply.
+    func testSMPTEDivision() throws {
+        let tempo: [UInt8] = [0x00, 0xFF, 0x51, 0x03, 0x0F, 0x42, 0x40]  // 1 s per quarter note: ignored
+        let file = smf(division: 0xE728, tracks: [tempo + [0x83, 0x74, 0x90, 60, 100, 0x83, 0x74, 60, 0] + endOfTrack])
+        let notes = try MIDINotes(try MIDIFile.parse(Data(file)))
+        XCTAssertEqual(notes.notes.map(\.on), [0.5])
+        XCTAssertEqual(notes.notes.map(\.off), [1.0])
+    }
+
     func testEachMalformedCaseIsOneLine() {
         let good = smf(tracks: [note + endOfTrack])
         assertInvalid([], "too short")
