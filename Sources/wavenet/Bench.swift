@@ -140,8 +140,7 @@ struct BenchPeak: ParsableCommand {
     func run() throws {
         var bytes = 1 << 20
         if let checkpoint {
-            bytes = Generator(parameters: try Checkpoint.load(checkpoint, withOptimizer: false).parameters, streams: 1,
-                              classIDs: nil, frames: nil).weightBytesPerStep
+            bytes = Generator.weightBytesPerStep(try Checkpoint.load(checkpoint, withOptimizer: false).config)
         }
         let result = PeakBenchmark.run(threads: threads, bufferBytes: bytes)
         if json {

@@ -21,7 +21,7 @@ enum LocalFeatures {
         do {
             if isNpy(path) {
                 let array = try FeatureFrames(Npy.parse(RegularFile.read(path, limit: 1 << 30)), channels: local.channels)
-                return (FeatureFrames.transpose(array.values, rows: local.channels, columns: array.frames), (array.frames - 1) * local.hop)
+                return (CorpusLoader.timeMajor(array.values, channels: local.channels), (array.frames - 1) * local.hop)
             }
             switch local.features {
             case .mel:

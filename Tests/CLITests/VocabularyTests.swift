@@ -90,6 +90,12 @@ final class VocabularyTests: XCTestCase {
         for kernel in ["naive", "baseline", "fused"] {
             XCTAssertEqual(Set(try keys(["bench", "generate", "--checkpoint", model, "--samples", "100", "--kernel", kernel, "--json"])), Set(generation))
         }
+        // Any checkpoint sizes the cache buffer, conditioned or local ones too.
+        for fixture in ["conditioned", "local-mel"] {
+            let peak = try runWavenet(["bench", "peak", "--threads", "1", "--checkpoint", packageRoot + "/Tests/WaveNetTests/Fixtures/\(fixture).safetensors"])
+            XCTAssertEqual(peak.status, 0, peak.stderr)
+            XCTAssertFalse(peak.crashed, peak.stderr)
+        }
         XCTAssertEqual(Set(try keys(["bench", "peak", "--threads", "1", "--json"])),
                        ["sgemm_gflops", "sgemm_threads", "sgemm_threads_gflops", "buffer_bytes", "buffer_gb_per_second", "memory_gb_per_second", "isa"])
         let config = try JSONSerialization.jsonObject(with: Data(try runWavenet(["info", model, "--json"]).stdout.utf8)) as! [String: Any]

@@ -41,7 +41,6 @@ public enum GenerationBenchmark {
             (0..<streams).map { _ in (0..<((samples + 64) / local.hop + 2) * local.channels).map { _ in 2 * rng.nextUnitFloat() - 1 } }
         }
         let seconds: Double
-        let weights = GeneratorWeights(parameters, precision: precision)
         if kernel == .naive {
             let generator = NaiveGenerator(parameters: parameters, streams: streams, classIDs: classIDs, seed: seed)
             Matmul.setThreads(threads)
@@ -61,7 +60,8 @@ public enum GenerationBenchmark {
         return Result(samplesPerSecond: rate, realtimeFactor: rate / Double(streams) / Double(parameters.config.sampleRate),
                       streams: streams, samplesPerStream: samples, threads: threads, kernel: kernel.rawValue, precision: precision.rawValue,
                       isa: kernel == .naive ? "sgemm" : "\(KernelPath.current)", seconds: seconds,
-                      flopsPerSample: weights.flopsPerStep, gflops: rate * Double(weights.flopsPerStep) / 1e9,
-                      weightBytesPerStep: weights.bytesReadPerStep)
+                      flopsPerSample: Generator.flopsPerSample(parameters.config),
+                      gflops: rate * Double(Generator.flopsPerSample(parameters.config)) / 1e9,
+                      weightBytesPerStep: Generator.weightBytesPerStep(parameters.config, precision: precision))
     }
 }

@@ -70,9 +70,13 @@ public final class Generator: @unchecked Sendable {  // lanes share nothing muta
         return max(0, lane.liveFrames * hop - 2 - produced)
     }
 
-    /// Weight bytes one step reads per lane, and the floating-point operations of one step of one stream.
-    public var weightBytesPerStep: Int { weights.bytesReadPerStep }
-    public var flopsPerSample: Int { weights.flopsPerStep }
+    /// Weight bytes one step of one lane reads, from the architecture alone.
+    public static func weightBytesPerStep(_ config: ModelConfig, precision: WeightPrecision = .float) -> Int {
+        GeneratorWeights.bytesReadPerStep(config, precision: precision)
+    }
+
+    /// Floating-point operations of one step of one stream (multiply-adds counted twice).
+    public static func flopsPerSample(_ config: ModelConfig) -> Int { GeneratorWeights.flopsPerStep(config) }
 
     /// Pushes `classes` through every stream's queues (teacher forcing), as if each had been
     /// generated; afterwards generation continues from the last one. Uses one full forward pass

@@ -27,8 +27,10 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
     /// filled by `appendLive` as frames complete; `liveFrames` have come so far.
     let live: Bool
     var liveFrames = 0
-    /// The last 5 raw frames, [5][F], oldest first: what a causal frame network needs for one output.
+    /// The last 5 raw frames, [5][F], oldest first: what a causal frame network needs for one output;
+    /// `liveA`, `liveB` its two layers' outputs for them, [5][C], allocated once.
     var liveHistory: [Float] = []
+    let liveA: FloatBuffer, liveB: FloatBuffer
     /// Per stream, the [L][2D] gate terms of the current step; the fused kernel's arguments.
     let gateBias: UnsafeMutablePointer<UnsafePointer<Float>?>
     let queueBases: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>
@@ -72,6 +74,8 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
         live = liveRing > 0
         frameCounts = frames.map { $0.map { $0.count / local!.channels } } ?? []
         frameCapacity = live ? liveRing : frameCounts.max() ?? 0
+        liveA = FloatBuffer(count: live ? 5 * local!.hidden : 0)
+        liveB = FloatBuffer(count: live ? 5 * local!.hidden : 0)
         localProjection = FloatBuffer(count: K * frameCapacity * L * 2 * D)
         if let local, let frames, let f = layout.frameNetwork {
             // The frame network over each stream's whole file, then each layer's projection of each frame.
@@ -166,24 +170,17 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
         if liveHistory.count > 5 * F { liveHistory.removeFirst(liveHistory.count - 5 * F) }
         let n = liveHistory.count / F
         // Fewer than 5 frames: the sequence's start, whose padding the network applies itself.
-        var a = [Float](repeating: 0, count: n * C), b = [Float](repeating: 0, count: n * C)
         liveHistory.withUnsafeBufferPointer { history in
-            a.withUnsafeMutableBufferPointer { a in
-                b.withUnsafeMutableBufferPointer { b in
-                    FrameNetwork.forward(frames: n, channels: F, hidden: C, causal: true, history.baseAddress!,
-                                         conv1Weight: p[f.conv1Weight], conv1Bias: p[f.conv1Bias],
-                                         conv2Weight: p[f.conv2Weight], conv2Bias: p[f.conv2Bias], a: a.baseAddress!, b: b.baseAddress!)
-                }
-            }
+            FrameNetwork.forward(frames: n, channels: F, hidden: C, causal: true, history.baseAddress!,
+                                 conv1Weight: p[f.conv1Weight], conv1Bias: p[f.conv1Bias],
+                                 conv2Weight: p[f.conv2Weight], conv2Bias: p[f.conv2Bias], a: liveA.base, b: liveB.base)
         }
         let slot = liveFrames % frameCapacity
-        b.withUnsafeBufferPointer { b in
-            for i in 0..<L {
-                let row = localProjection[(slot * L + i) * 2 * D]
-                Matmul.nt(1, 2 * D, C, b.baseAddress! + (n - 1) * C, C, p[layout.layers[i].localWeight!], C, row, 2 * D, beta: 0)
-                let bias = layerBias[i * 2 * D]
-                for o in 0..<2 * D { row[o] += bias[o] }
-            }
+        for i in 0..<L {
+            let row = localProjection[(slot * L + i) * 2 * D]
+            Matmul.nt(1, 2 * D, C, liveB[(n - 1) * C], C, p[layout.layers[i].localWeight!], C, row, 2 * D, beta: 0)
+            let bias = layerBias[i * 2 * D]
+            for o in 0..<2 * D { row[o] += bias[o] }
         }
         liveFrames += 1
     }

@@ -31,6 +31,7 @@ final class GeneratorWeights: @unchecked Sendable {  // read-only after init
         output2Offset = output1BiasOffset + S
         output2BiasOffset = output2Offset + S * Q
         packed = FloatBuffer(count: output2BiasOffset + Q)
+        assert(packed.count == Self.packedCount(c))
         let layout = p.layout, w = packed.base
         for (i, layer) in layout.layers.enumerated() {
             let dilated = w + dilatedOffsets[i], weight = p[layer.dilatedWeight]  // [2][2D][R] -> [2R][2D]
@@ -64,12 +65,21 @@ final class GeneratorWeights: @unchecked Sendable {  // read-only after init
     func dilated(_ i: Int) -> UnsafeMutablePointer<Float> { packed[dilatedOffsets[i]] }
     func residualSkip(_ i: Int) -> UnsafeMutablePointer<Float> { packed[residualSkipOffsets[i]] }
 
+    /// Floats in the packed layout of `config`.
+    static func packedCount(_ c: ModelConfig) -> Int {
+        let (Q, R, D, S) = (c.quantizationChannels, c.residualChannels, c.dilationChannels, c.skipChannels)
+        return c.layerCount * (2 * R * 2 * D + (D + 1) * (R + S)) + S * S + S + S * Q + Q
+    }
+
     /// Weight bytes one step reads (the last layer's residual columns are skipped).
-    var bytesReadPerStep: Int { (packed.count - (D + 1) * R) * (precision == .half ? 2 : 4) }
+    static func bytesReadPerStep(_ c: ModelConfig, precision: WeightPrecision) -> Int {
+        (packedCount(c) - (c.dilationChannels + 1) * c.residualChannels) * (precision == .half ? 2 : 4)
+    }
 
     /// Multiply-adds of one step of one stream, counted as two operations each.
-    var flopsPerStep: Int {
-        2 * (L * (2 * R * 2 * D + D * (R + S)) - D * R + S * S + S * Q)
+    static func flopsPerStep(_ c: ModelConfig) -> Int {
+        let (Q, R, D, S, L) = (c.quantizationChannels, c.residualChannels, c.dilationChannels, c.skipChannels, c.layerCount)
+        return 2 * (L * (2 * R * 2 * D + D * (R + S)) - D * R + S * S + S * Q)
     }
 }
 
