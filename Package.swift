@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["CSndFile"], path: "Tests/TestSupport"),
         .testTarget(name: "WaveNetTests", dependencies: ["WaveNet", "FileIO", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "FileIO", "CSndFile", "TestSupport"]),
-        .testTarget(name: "FeaturesTests", dependencies: ["Features", "WaveNet", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "WaveNet", "AudioIO", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["AudioIO", "WaveNet", "Features", "FileIO", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["AudioIO", "WaveNet", "Features", "FileIO", "CSndFile", "TestSupport"]),
     ],

@@ -22,6 +22,8 @@ import mido
 import numpy as np
 import soundfile
 
+import fluid_timing as ft
+
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 SF2 = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
 RATE = 16000
@@ -40,33 +42,69 @@ def lag_of(trimmed, render):
     return lag, float(score[lag])
 
 
-def shifted(midi, seconds):
-    """`midi` with ticks per quarter note x SCALE and every event `seconds` earlier."""
+def shifted(midi, seconds, lags):
+    """`midi` with ticks per quarter note x SCALE, every event `seconds` earlier (what sox cut), and
+    each note (its note-on and note-off alike) later by when fluidsynth sounds it: the wait for the
+    next 4 ms block plus the attack's delay for its key and velocity (`lags`, fluid_timing.calibrate)."""
     out = mido.MidiFile(type=midi.type, ticks_per_beat=midi.ticks_per_beat * SCALE)
     tempos = [m.tempo for m in midi.tracks[0] if m.type == "set_tempo"]
     assert len(set(tempos)) == 1, "one tempo per piece (make_midi.py writes one)"
-    offset = round(seconds * 1e6 / tempos[0] * out.ticks_per_beat)
+    ms_per_tick = tempos[0] / 1000 / out.ticks_per_beat
+    offset = round(seconds * 1000 / ms_per_tick)
     early_notes = 0
     for track in midi.tracks:
-        absolute, events = 0, []
+        absolute, events, delays = 0, [], {}
         for message in track:
             absolute += message.time * SCALE
-            t = absolute - offset
+            delay = 0
+            if message.type == "note_on" and message.velocity > 0:
+                on_ms = absolute * ms_per_tick
+                delay = round((ft.block_ms(on_ms) - on_ms + lags[(message.note, message.velocity)]) / ms_per_tick)
+                delays.setdefault((message.channel, message.note), []).append(delay)
+            elif message.type in ("note_on", "note_off"):
+                waiting = delays.get((message.channel, message.note))
+                delay = waiting.pop(0) if waiting else 0
+            t = absolute - offset + delay
             if t < 0:
                 if message.type == "note_on" and message.velocity > 0:
                     early_notes += 1
                 t = 0
             events.append((t, message))
+        # A note-off moved later than the same key's next note-on would end the new note: it ends
+        # at that note-on instead (a re-struck key whose new attack sounds sooner than the old one's).
+        next_on = {}
+        for i in reversed(range(len(events))):
+            t, message = events[i]
+            key = (message.channel, message.note) if message.type in ("note_on", "note_off") else None
+            if key is None:
+                continue
+            if message.type == "note_on" and message.velocity > 0:
+                next_on[key] = t
+            elif key in next_on and t > next_on[key]:
+                events[i] = (next_on[key], message)
         new, last = mido.MidiTrack(), 0
-        for t, message in events:
+        is_on = lambda m: m.type == "note_on" and m.velocity > 0
+        for t, message in sorted(events, key=lambda e: (e[0], is_on(e[1]))):  # note-offs first at a tie
             new.append(message.copy(time=t - last))
             last = t
         out.tracks.append(new)
     return out, offset, early_notes
 
 
+def first_onset_error(midi, lags, render):
+    """ms from the predicted sound of the first chord (its note-ons moved as `shifted` moves them)
+    to its onset in the untrimmed `render`. The first chord follows silence, so it is the one
+    isolated onset every piece has; sox cut into its attack, so the trimmed file cannot show it.
+    Being the render's first note, it sounds ft.FIRST_NOTE_MS later than the notes after it."""
+    ons = ft.note_ons(midi)
+    first = min(t for t, _, _ in ons)
+    predicted = min(ft.block_ms(t * 1000) + lags[(key, velocity)] for t, key, velocity in ons if t == first)
+    return ft.onset(render, 0, RATE // 10) * 1000 / RATE - (predicted + ft.FIRST_NOTE_MS)
+
+
 def main():
     samples = os.path.join(ROOT, "Samples")
+    worst = 0.0
     with tempfile.TemporaryDirectory() as work:
         subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "make_midi.py"), work, "14", "22"], check=True, capture_output=True)
         for name in sorted(f[:-4] for f in os.listdir(work) if f.endswith(".mid")):
@@ -84,12 +122,19 @@ def main():
             lag, score = lag_of(trimmed, render)
             assert score > 0.99, f"{name}: best match scores only {score:.4f}"
             midi = mido.MidiFile(os.path.join(work, name + ".mid"))
-            aligned, offset, early = shifted(midi, lag / RATE)
+            lags = ft.calibrate((m.note, m.velocity) for m in midi if m.type == "note_on" and m.velocity > 0)
+            aligned, offset, early = shifted(midi, lag / RATE, lags)
             out = os.path.join(samples, name + ".mid")
             aligned.save(out)
             end = aligned.length
+            error = first_onset_error(midi, lags, render)
+            worst = max(worst, abs(error))
             print(f"{name}: sox cut {lag} samples ({1000 * lag / RATE:.2f} ms), match {score:.5f}; MIDI shifted {offset} ticks; "
-                  f"MIDI {end:.2f} s, audio {len(trimmed) / RATE:.2f} s" + (f"; {early} note-ons clamped to 0" if early else ""))
+                  f"MIDI {end:.2f} s, audio {len(trimmed) / RATE:.2f} s; first chord heard minus predicted {error:+.3f} ms"
+                  + (f"; {early} note-ons clamped to 0" if early else ""))
+    print(f"largest first-onset error {worst:.3f} ms")
+    if worst > 1.0:
+        sys.exit("align_sample_midi.py: an onset is more than 1 ms from its note-on")
 
 
 if __name__ == "__main__":
