@@ -1,5 +1,10 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+// Distributed training links Open MPI (Debian's libopenmpi-dev); WAVENET_MPI=mpich at build time
+// links MPICH (libmpich-dev) instead. Only the standard MPI API is used.
+let mpiPkgConfig = ProcessInfo.processInfo.environment["WAVENET_MPI"] == "mpich" ? "mpich" : "ompi-c"
 
 let package = Package(
     name: "WaveNet",
@@ -20,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CSampleRate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: mpiPkgConfig, providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
 
         // MARK: - Libraries
         // One-line file errors and atomic writes, shared by the two libraries below.
@@ -31,12 +37,14 @@ let package = Package(
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Conditioning features: mel spectrograms (FFTW). Arrays in, arrays out; no files.
         .target(name: "Features", dependencies: ["CFFTW"]),
+        // Data-parallel training across processes and hosts: MPI as the model's ProcessGroup.
+        .target(name: "Cluster", dependencies: ["CMPI", "WaveNet"]),
         // Audio files, folders, resampling, mu-law, ALSA playback.
         .target(name: "AudioIO", dependencies: ["CSndFile", "CALSA", "CSampleRate", "FileIO"]),
 
         // MARK: - Tool
         .executableTarget(name: "wavenet", dependencies: [
-            "WaveNet", "AudioIO", "Features", "FileIO",
+            "WaveNet", "AudioIO", "Features", "FileIO", "Cluster",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

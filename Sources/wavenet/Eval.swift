@@ -45,7 +45,7 @@ struct Eval: ParsableCommand {
             throw FileError(paths.count == 1 ? paths[0] : checkpoint, "nothing to evaluate: every file is shorter than two samples at \(config.sampleRate) Hz")
         }
         let corpus = Corpus(scored)
-        let result = Evaluator(parameters: model.parameters, threads: threads).evaluate(corpus.items)
+        let result = try Evaluator(parameters: model.parameters, threads: threads).evaluate(corpus.items)
         if json {
             printJSON(result.total)
             return

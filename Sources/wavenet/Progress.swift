@@ -6,10 +6,13 @@ final class ProgressLine {
     let interval: Double
     var lastPrint = -Double.infinity
     var width = 0
+    /// False for a process that shows nothing (a training rank other than 0).
+    let enabled: Bool
 
-    init(interval: Double = 5) { self.interval = interval }
+    init(interval: Double = 5, enabled: Bool = true) { (self.interval, self.enabled) = (interval, enabled) }
 
     func update(_ text: String, now: Double) {
+        guard enabled else { return }
         if isTerminal {
             let padded = text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0)
             width = text.count

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AudioIO
+import Cluster
 import FileIO
 import Foundation
 import WaveNet
@@ -12,6 +13,8 @@ struct Train: ParsableCommand {
             32 residual, 32 dilation, 128 skip channels, dilations 1..512 twice). With --resume training continues \
             from the checkpoint's weights, optimizer state and step; settings not given default to the checkpoint's.
             Ctrl-C or SIGTERM finishes the current step, saves, and exits.
+            Under mpirun (or MPICH's mpiexec) the processes train one model together: --batch is the \
+            global batch, split evenly among them, and rank 0 alone writes the checkpoint and the log.
             """)
 
     @Argument(help: "Folder of audio files, searched recursively.") var dataFolder: String
@@ -24,7 +27,8 @@ struct Train: ParsableCommand {
     @Option(help: "Adam learning rate, \(Limits.learningRate.text) (default 0.001).") var learningRate: Float?
     @Option(help: "Clip the gradient's L2 norm to this value, \(Limits.gradientClip.text) (default: no clipping).") var gradientClip: Float?
     @Option(help: "Random seed for initialisation and data order (default 1).") var seed: UInt64?
-    @Option(help: "CPU threads, \(Limits.threads.text).") var threads = 2
+    @Option(help: "CPU threads per process, \(Limits.threads.text) (default 2; under mpirun the cores divided by the processes on the host).")
+    var threads: Int?
     @Option(help: "Save the checkpoint every N steps (and always at the end), \(Limits.saveEvery.text).") var saveEvery = 500
     @Option(help: "Compute validation bits/sample every N steps (and at the end), \(Limits.validateEvery.text).") var validateEvery = 500
     @Option(help: "Fraction of files held out for validation, whole files, \(Limits.validationFraction.text) (default 0.1).")
@@ -53,14 +57,40 @@ struct Train: ParsableCommand {
         }
         if resume && localOptions.anyGiven { throw ValidationError("--local and its settings apply to new models; on --resume they come from the checkpoint") }
         if let log, FileIdentity.same(log, checkpoint) { throw ValidationError("--log and --checkpoint name the same file") }
+        if let processes = MPIEnvironment.detect()?.size, let batch, batch % processes != 0 {
+            throw ValidationError("--batch \(batch) does not divide by the \(processes) processes (--batch is the global batch; each process takes an equal share)")
+        }
+    }
+
+    /// Threads per process: the flag, or 2 alone, or the host's cores shared among its processes.
+    var threadCount: Int {
+        if let threads { return threads }
+        guard let environment = MPIEnvironment.detect() else { return 2 }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount / environment.localSize)
     }
 
     func run() throws {
+        // Under a launcher, MPI starts here and ends whatever happens; a plain run never touches it.
+        guard MPIEnvironment.detect() != nil else { return try train(group: SingleProcess()) }
+        let group = try MPIGroup()
+        do {
+            try train(group: group)
+        } catch {
+            // This rank cannot go on; the others would wait for it at the next step.
+            printStatus("Error: \(WaveNetCommand.message(for: error))")
+            group.abort(code: 1)
+        }
+        group.finalize()
+    }
+
+    func train(group: ProcessGroup) throws {
         // Outputs first, before any work: the checkpoint's folder, the log, one run per checkpoint.
-        try OutputFile.check(checkpoint)
-        let lock = try FileLock(for: checkpoint)
+        // In a group, rank 0 writes them, so it alone checks them and holds the lock.
+        let writer = group.rank == 0
+        if writer { try OutputFile.check(checkpoint) }
+        let lock = writer ? try FileLock(for: checkpoint) : nil
         defer { withExtendedLifetime(lock) {} }
-        if let log { try OutputFile.check(log, inputs: [("--checkpoint", checkpoint), ("data folder", dataFolder)]) }
+        if writer, let log { try OutputFile.check(log, inputs: [("--checkpoint", checkpoint), ("data folder", dataFolder)]) }
         let exists = FileManager.default.fileExists(atPath: checkpoint)
         var start: Checkpoint
         var settings = TrainingSettings()
@@ -88,11 +118,11 @@ struct Train: ParsableCommand {
                 throw FileError(checkpoint, "--resume: the checkpoint has \(start.config.condChannels ?? 0) conditioning channels")
             }
         } else {
-            if exists && !overwrite {
+            if writer && exists && !overwrite {
                 throw FileError(checkpoint, "already exists; pass --resume to continue training it or --overwrite to start a new model")
             }
             // --overwrite replaces a checkpoint, never another kind of file (training audio, say).
-            if exists, (try? Checkpoint.load(checkpoint, withOptimizer: false)) == nil {
+            if writer && exists, (try? Checkpoint.load(checkpoint, withOptimizer: false)) == nil {
                 throw FileError(checkpoint, "exists and is not a wavenet checkpoint; --overwrite replaces only checkpoints")
             }
             let classNames = conditioned ? try classFolders() : nil
@@ -121,7 +151,7 @@ struct Train: ParsableCommand {
             corpus = try CorpusLoader.loadClasses(dataFolder, names: names, config: config, silenceThresholdDB: settings.silenceThresholdDB)
         } else {
             let scan = try AudioFolder.scan(dataFolder)
-            scan.warnings.forEach(printStatus)
+            if writer { scan.warnings.forEach(printStatus) }
             corpus = try CorpusLoader.load(scan.files, config: config, silenceThresholdDB: settings.silenceThresholdDB)
         }
         for item in corpus.items {
@@ -133,7 +163,7 @@ struct Train: ParsableCommand {
                             ?? "no file has any samples at \(config.sampleRate) Hz")
         }
         let (training, validation) = corpus.split(validationFraction: settings.validationFraction)
-        let needed = GradientEngine.estimatedBytes(config: config, threads: threads, batch: settings.batch,
+        let needed = GradientEngine.estimatedBytes(config: config, threads: threadCount, batch: settings.batch / group.size,
                                                    length: settings.segment + config.receptiveField - 1, outputs: settings.segment)
             + 4 * Double(corpus.sampleCount) + 12 * Double(start.parameters.parameterCount)
         try checkMemory(needed, for: "training this model with batch \(settings.batch) x segment \(settings.segment)",
@@ -142,20 +172,23 @@ struct Train: ParsableCommand {
         settings.validationFiles = validation.items.map(\.name)
         let trainer: Trainer
         do {
-            trainer = try Trainer(checkpoint: start, training: training, validation: validation, settings: settings)
+            trainer = try Trainer(checkpoint: start, training: training, validation: validation, settings: settings, group: group)
         } catch let error as TrainingError {
             throw FileError(dataFolder, error.description)
         }
-        for name in trainer.skippedTrainingItems { printStatus("warning: \(name) is shorter than one training window; not trained on") }
+        if group.size > 1 { try checkSameData(trainer: trainer, corpus: corpus, group: group) }
+        try trainer.synchronize()
+        if writer { for name in trainer.skippedTrainingItems { printStatus("warning: \(name) is shorter than one training window; not trained on") } }
         if let names = config.classNames, let missing = trainer.classesWithoutWindows.sorted().first {
             throw FileError(dataFolder + "/" + names[missing], "class \(names[missing]) has no training file long enough for one window; use a shorter --segment")
         }
         let seconds = Double(training.sampleCount) / Double(config.sampleRate)
-        printStatus("training on \(training.items.count) files (\(formatDuration(seconds)) of audio), validating on \(validation.items.count); "
+        if writer { printStatus("training on \(training.items.count) files (\(formatDuration(seconds)) of audio), validating on \(validation.items.count); "
                     + "receptive field \(config.receptiveField) samples (\(String(format: "%.1f", 1000 * Double(config.receptiveField) / Double(config.sampleRate))) ms), "
-                    + "\(start.parameters.parameterCount) parameters, from step \(trainer.step)")
+                    + "\(start.parameters.parameterCount) parameters, from step \(trainer.step)"
+                    + (group.size > 1 ? "; \(group.size) processes, \(settings.batch / group.size) sequences and \(threadCount) threads each" : "")) }
 
-        try TrainingRun(trainer: trainer, checkpoint: checkpoint, steps: steps, saveEvery: saveEvery,
+        try TrainingRun(trainer: trainer, writer: writer, checkpoint: checkpoint, steps: steps, saveEvery: saveEvery,
                         validateEvery: validateEvery, logPath: log).run()
     }
 
@@ -169,7 +202,7 @@ struct Train: ParsableCommand {
         if let seed { settings.seed = seed }
         if let validationFraction { settings.validationFraction = validationFraction }
         if let silenceThreshold { settings.silenceThresholdDB = silenceThreshold.decibels }
-        settings.threads = threads
+        settings.threads = threadCount
         settings.dataFolder = dataFolder
         return settings
     }
@@ -179,5 +212,20 @@ struct Train: ParsableCommand {
         let found = try AudioFolder.classFolders(dataFolder)
         found.warnings.forEach(printStatus)
         return found.names
+    }
+
+    /// Every process must train on the same files with the same settings: rank 0's figures are
+    /// sent to all, and a process whose own differ stops the job naming what differs.
+    func checkSameData(trainer: Trainer, corpus: Corpus, group: ProcessGroup) throws {
+        let mine = [Double(corpus.items.count), Double(corpus.sampleCount), Double(trainer.parameters.parameterCount),
+                    Double(trainer.settings.batch), Double(trainer.settings.segment), Double(trainer.settings.seed)]
+        var first = mine
+        try first.withUnsafeMutableBufferPointer { try group.broadcast($0) }
+        guard first == mine else {
+            throw FileError(dataFolder, "on rank \(group.rank) holds \(corpus.items.count) files, \(corpus.sampleCount) samples "
+                            + "(and \(trainer.parameters.parameterCount) parameters, batch \(trainer.settings.batch), segment \(trainer.settings.segment)), "
+                            + "where rank 0 has \(Int(first[0])) files, \(Int(first[1])) samples (\(Int(first[2])) parameters, batch \(Int(first[3])), "
+                            + "segment \(Int(first[4]))): every process needs the same data and checkpoint")
+        }
     }
 }

@@ -3,8 +3,12 @@ import Foundation
 import WaveNet
 
 /// The loop: steps, validation, saving, the log, progress and stopping on a signal.
+/// In a group of processes every one runs the loop, and the one `writer` (rank 0) saves, logs and
+/// shows progress; a signal to any of them stops all after the same step.
 struct TrainingRun {
     let trainer: Trainer
+    /// Saves the checkpoint, writes the log and the progress line.
+    let writer: Bool
     let checkpoint: String
     let steps: Int
     let saveEvery: Int
@@ -13,9 +17,10 @@ struct TrainingRun {
     let logPath: String?
 
     func run() throws {
-        let log = try logPath.map(AppendFile.init)
+        let log = writer ? try logPath.map(AppendFile.init) : nil
         installStopHandlers()
-        let progress = ProgressLine()
+        let progress = ProgressLine(enabled: writer)
+        let processes = trainer.group.size
         let first = trainer.step, last = trainer.step + steps
         let started = monotonicSeconds()
         var lastLoss = Double.nan
@@ -26,23 +31,26 @@ struct TrainingRun {
         /// Stops on an error after saving what can be saved: the error names what failed and the step kept.
         func stop(_ error: Error) -> Error {
             progress.finish()
-            if saved != trainer.step, (try? trainer.save(to: checkpoint)) != nil { saved = trainer.step }
+            if writer, saved != trainer.step, (try? trainer.save(to: checkpoint)) != nil { saved = trainer.step }
             return FileError((error as? FileError)?.path ?? checkpoint,
                              "\((error as? FileError)?.problem ?? "\(error)"); training stopped, \(checkpoint) keeps step \(saved)")
         }
 
-        while trainer.step < last && stopRequested == 0 {
+        var stopping = stopRequested != 0
+        while trainer.step < last && !stopping {
             let stepStart = monotonicSeconds()
             do {
                 lastLoss = try trainer.trainStep()
             } catch let error as ModelError {
                 throw stop(FileError(checkpoint, "\(error) (try a lower --learning-rate or a --gradient-clip)"))
             }
+            // Every process stops after the same step: a signal to any one is everyone's.
+            stopping = processes > 1 ? try trainer.group.any(stopRequested != 0) : stopRequested != 0
             let now = monotonicSeconds()
             let rate = Double(trainer.samplesPerStep) / (now - stepStart)
             var validationBits: Double?
             var validationByClass: [String: Double] = [:]
-            if trainer.step % validateEvery == 0 || trainer.step == last, let result = trainer.validate() {
+            if !stopping, trainer.step % validateEvery == 0 || trainer.step == last, let result = try trainer.validate() {
                 validationBits = result.total.bitsPerSample
                 lastValidation = validationBits
                 for (id, figure) in result.perClass { validationByClass[classNames[id]] = figure.bitsPerSample }
@@ -50,7 +58,8 @@ struct TrainingRun {
             }
             if let log {
                 var entry: [String: Any] = ["step": trainer.step, "loss_nats": lastLoss, "bits_per_sample": lastLoss / ln2,
-                                            "samples_per_second": rate, "elapsed_seconds": now - started]
+                                            "samples_per_second": rate, "elapsed_seconds": now - started, "processes": processes]
+                if processes > 1 { entry["communication_seconds"] = trainer.lastCommunicationSeconds }
                 if let validationBits { entry["validation_bits_per_sample"] = validationBits }
                 if !trainer.lastClassLosses.isEmpty {
                     entry["bits_per_sample_by_class"] = Dictionary(uniqueKeysWithValues: trainer.lastClassLosses.map { (classNames[$0.key], $0.value / ln2) })
@@ -59,8 +68,8 @@ struct TrainingRun {
                 let line = try JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys])
                 do { try log.write(line + Data("\n".utf8)) } catch { throw stop(error) }
             }
-            if trainer.step % saveEvery == 0 {
-                do { try trainer.save(to: checkpoint) } catch { throw stop(error) }
+            if trainer.step % saveEvery == 0 && !stopping {
+                if writer { do { try trainer.save(to: checkpoint) } catch { throw stop(error) } }
                 saved = trainer.step
             }
             let done = trainer.step - first
@@ -71,7 +80,8 @@ struct TrainingRun {
             progress.update(text, now: now)
         }
         progress.finish()
-        if stopRequested != 0 { printStatus("stopping at step \(trainer.step) (signal); saving") }
+        guard writer else { return }
+        if stopping { printStatus("stopping at step \(trainer.step) (signal); saving") }
         if saved != trainer.step || !FileManager.default.fileExists(atPath: checkpoint) {
             try trainer.save(to: checkpoint)
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Foundation
 
 @main
@@ -27,9 +28,10 @@ struct WaveNetCommand: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                // One line, no usage block: the subcommand's --help has the rest.
+                // One line, no usage block: the subcommand's --help has the rest. Under mpirun every
+                // process finds the same mistake; rank 0 alone says it.
                 let message = self.message(for: error).split(separator: "\n").joined(separator: "; ")
-                printStatus("Error: \(message)")
+                if (MPIEnvironment.detect()?.rank ?? 0) == 0 { printStatus("Error: \(message)") }
                 Foundation.exit(code.rawValue)
             }
             exit(withError: error)  // help, version, and runtime errors (exit 1)

@@ -150,7 +150,7 @@ final class TrainingTests: XCTestCase {
             perItem.append(sum / Double(n))
         }
         for (chunk, threads) in [(16, 1), (50, 2), (1000, 2)] {
-            let result = Evaluator(parameters: p, threads: threads, chunk: chunk).evaluate(items)
+            let result = try Evaluator(parameters: p, threads: threads, chunk: chunk).evaluate(items)
             XCTAssertEqual(result.total.samples, count)
             XCTAssertEqual(result.total.natsPerSample, total / Double(count), accuracy: 1e-5, "chunk \(chunk)")
             XCTAssertEqual(result.total.bitsPerSample, total / Double(count) / log(2), accuracy: 1e-5)

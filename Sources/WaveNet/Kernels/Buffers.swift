@@ -19,6 +19,9 @@ public final class FloatBuffer: @unchecked Sendable {
 
     public func zero() { base.update(repeating: 0, count: count) }
 
+    /// The elements as a buffer pointer, valid while the owner lives.
+    public var elements: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: base, count: count) }
+
     public var array: [Float] { Array(UnsafeBufferPointer(start: base, count: count)) }
 }
 

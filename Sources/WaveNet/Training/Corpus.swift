@@ -116,11 +116,14 @@ public struct SegmentSampler: Sendable {
 
     /// The batch for training step `step` (1-based): each window picks a class uniformly (so that
     /// batches mix classes evenly whatever their amounts of audio), then a position uniformly
-    /// within that class's audio.
-    public func batch(step: Int, count: Int) -> Batch {
+    /// within that class's audio. With `share`, only those windows of the batch are returned (one
+    /// process's part of a distributed step); the others are drawn all the same, so each window is
+    /// the same whatever the number of processes.
+    public func batch(step: Int, count: Int, share: Range<Int>? = nil) -> Batch {
         var rng = SplitMix64.derived(seed: seed, index: UInt64(step))
         var inputs: [[Int32]] = [], targets: [[Int32]] = [], classIDs: [Int] = [], frames: [FrameWindow] = []
-        for _ in 0..<count {
+        let share = share ?? 0..<count
+        for index in 0..<count {
             let group = groups.count == 1 ? groups[0] : groups[Int(rng.next() % UInt64(groups.count))]
             let position = Int(rng.next() % UInt64(group.cumulativeStarts.last!))
             // The item whose range of starts holds `position`.
@@ -129,6 +132,7 @@ public struct SegmentSampler: Sendable {
                 let mid = (low + high + 1) / 2
                 if group.cumulativeStarts[mid] <= position { low = mid } else { high = mid - 1 }
             }
+            guard share.contains(index) else { continue }
             let item = corpus.items[group.items[low]]
             let start = position - group.cumulativeStarts[low]
             let windowClasses = item.classes[start..<start + window]
@@ -137,8 +141,8 @@ public struct SegmentSampler: Sendable {
             if let id = item.classID { classIDs.append(id) }
             if let window = item.frameWindow(start: start, length: window - 1, local: local) { frames.append(window) }
         }
-        return Batch(inputs: inputs, targets: targets, classIDs: classIDs.count == count ? classIDs : nil,
-                     frames: frames.count == count ? frames : nil)
+        return Batch(inputs: inputs, targets: targets, classIDs: classIDs.count == share.count ? classIDs : nil,
+                     frames: frames.count == share.count ? frames : nil)
     }
 }
 

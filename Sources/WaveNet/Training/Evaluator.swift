@@ -61,9 +61,13 @@ public final class Evaluator {
     let batchSize: Int
     let context: Int
     let local: LocalConfig?
+    let group: ProcessGroup
 
-    public init(parameters: Parameters, threads: Int, chunk: Int = 8000) {
+    /// With a `group` of several processes, each evaluates every size-th batch of chunks and the
+    /// sums are added up, so every process gets the whole figure.
+    public init(parameters: Parameters, threads: Int, chunk: Int = 8000, group: ProcessGroup = SingleProcess()) {
         local = parameters.config.local
+        self.group = group
         self.chunk = chunk
         classes = parameters.config.quantizationChannels
         context = parameters.config.receptiveField - 1
@@ -79,7 +83,7 @@ public final class Evaluator {
     }
 
     /// Mean cross-entropy over all targets of `items`; per item when asked.
-    public func evaluate(_ items: [Corpus.Item]) -> (total: Result, perItem: [Result]) {
+    public func evaluate(_ items: [Corpus.Item]) throws -> (total: Result, perItem: [Result]) {
         var chunks: [(item: Int, input: [Int32], targets: [Int32], classID: Int?, frames: FrameWindow?)] = []
         for (index, item) in items.enumerated() {
             let c = item.classes
@@ -93,13 +97,14 @@ public final class Evaluator {
             }
         }
         var sums = [Double](repeating: 0, count: items.count)
-        for start in stride(from: 0, to: chunks.count, by: batchSize) {
-            let group = chunks[start..<min(start + batchSize, chunks.count)]
-            let batch = Batch(inputs: group.map(\.input), targets: group.map(\.targets),
-                              classIDs: group.first?.classID == nil ? nil : group.map { $0.classID! },
-                              frames: local == nil ? nil : group.map { $0.frames! })
-            for (chunkLoss, entry) in zip(engine.sequenceLosses(batch), group) { sums[entry.item] += chunkLoss }
+        for (number, start) in stride(from: 0, to: chunks.count, by: batchSize).enumerated() where number % group.size == group.rank {
+            let part = chunks[start..<min(start + batchSize, chunks.count)]
+            let batch = Batch(inputs: part.map(\.input), targets: part.map(\.targets),
+                              classIDs: part.first?.classID == nil ? nil : part.map { $0.classID! },
+                              frames: local == nil ? nil : part.map { $0.frames! })
+            for (chunkLoss, entry) in zip(engine.sequenceLosses(batch), part) { sums[entry.item] += chunkLoss }
         }
+        if group.size > 1 { try group.sum(&sums) }
         let counts = items.map { max($0.classes.count - 1, 0) }
         let perItem = items.indices.map { i in
             Result(natsPerSample: counts[i] > 0 ? sums[i] / Double(counts[i]) : 0, samples: counts[i],

@@ -75,9 +75,12 @@ public final class GradientEngine: @unchecked Sendable {  // each lane touches o
     public private(set) var lastSequenceLosses: [Double] = []
 
     /// Mean cross-entropy (nats) over all targets of the batch; fills `gradients` with its gradient.
-    public func lossAndGradients(_ batch: Batch) -> Double {
+    /// With `targetTotal`, the batch is one process's share of a larger one with that many targets:
+    /// the loss and gradient are its part of the larger batch's mean, so the parts sum to it.
+    public func lossAndGradients(_ batch: Batch, targetTotal: Int? = nil) -> Double {
         if lastSequenceLosses.count != batch.count { lastSequenceLosses = [Double](repeating: 0, count: batch.count) }
-        return run(batch, backward: true, perSequence: &lastSequenceLosses) / Double(batch.targetCount)
+        let total = targetTotal ?? batch.targetCount
+        return run(batch, backward: true, perSequence: &lastSequenceLosses, targetTotal: total) / Double(total)
     }
 
     /// Mean cross-entropy (nats) over all targets, without gradients.
@@ -97,9 +100,10 @@ public final class GradientEngine: @unchecked Sendable {  // each lane touches o
         return run(batch, backward: backward, perSequence: &unused)
     }
 
-    /// Summed loss over all targets; per-sequence sums go to `perSequence` when it has room.
-    func run(_ batch: Batch, backward: Bool, perSequence: inout [Double]) -> Double {
-        let B = batch.count, total = batch.targetCount
+    /// Summed loss over all targets; per-sequence sums go to `perSequence` when it has room. The
+    /// gradient is that of the sum divided by `targetTotal` (default: the batch's own targets).
+    func run(_ batch: Batch, backward: Bool, perSequence: inout [Double], targetTotal: Int? = nil) -> Double {
+        let B = batch.count, total = targetTotal ?? batch.targetCount
         precondition(B > 0 && total > 0, "empty batch")
         let scale = 1 / Float(total)
         var laneLoss = [Double](repeating: 0, count: lanes)

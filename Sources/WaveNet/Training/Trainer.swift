@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// One model being trained: parameters, Adam state, step count, data.
@@ -10,14 +11,26 @@ public final class Trainer {
     let validation: Corpus
     let engine: GradientEngine
     let adam: Adam
-    lazy var evaluator = Evaluator(parameters: parameters, threads: settings.threads)
+    /// The processes training this model together; each step's batch is split among them.
+    public let group: ProcessGroup
+    lazy var evaluator = Evaluator(parameters: parameters, threads: settings.threads, group: group)
+    /// [1 + 2·classes]: this step's loss, then each class's summed loss and target count.
+    var stepFigures: [Double]
 
-    public init(checkpoint: Checkpoint, training: Corpus, validation: Corpus, settings: TrainingSettings) throws {
+    /// With a `group` of several processes, each process passes the same checkpoint, data and
+    /// settings; `settings.batch` is the global batch and must divide by the group's size.
+    public init(checkpoint: Checkpoint, training: Corpus, validation: Corpus, settings: TrainingSettings,
+                group: ProcessGroup = SingleProcess()) throws {
         do {
             try settings.validate()
         } catch let error as LimitError {
             throw TrainingError.invalid(error.description)
         }
+        guard settings.batch % group.size == 0 else {
+            throw TrainingError.invalid("--batch \(settings.batch) does not divide by the \(group.size) processes (each takes an equal share)")
+        }
+        self.group = group
+        stepFigures = [Double](repeating: 0, count: 1 + 2 * (checkpoint.parameters.config.classNames?.count ?? 0))
         parameters = checkpoint.parameters
         optimizerState = checkpoint.optimizer ?? AdamState(count: parameters.layout.count)
         step = checkpoint.step
@@ -26,7 +39,7 @@ public final class Trainer {
         sampler = try SegmentSampler(corpus: training, segment: settings.segment,
                                      receptiveField: parameters.config.receptiveField, seed: settings.seed,
                                      local: parameters.config.local)
-        engine = GradientEngine(parameters: parameters, threads: settings.threads, batch: settings.batch,
+        engine = GradientEngine(parameters: parameters, threads: settings.threads, batch: settings.batch / group.size,
                                 length: sampler.window - 1, outputs: settings.segment)
         adam = Adam(learningRate: settings.learningRate)
     }
@@ -38,19 +51,52 @@ public final class Trainer {
     /// Mean loss in nats of each class in the last step's batch (conditioned models).
     public private(set) var lastClassLosses: [Int: Double] = [:]
 
+    /// Seconds the last step spent summing across processes (0 alone).
+    public private(set) var lastCommunicationSeconds = 0.0
+
+    /// Every process starts from rank 0's weights, optimizer state and step, so the replicas are
+    /// equal from the first step even if their files were not.
+    public func synchronize() throws {
+        guard group.size > 1 else { return }
+        try group.broadcast(parameters.values.elements)
+        try group.broadcast(optimizerState.m.elements)
+        try group.broadcast(optimizerState.v.elements)
+        var shared = [Double(step)]
+        try shared.withUnsafeMutableBufferPointer { try group.broadcast($0) }
+        step = Int(shared[0])
+    }
+
     /// One Adam step on the batch for the next step number. Returns the mean loss in nats.
-    /// A non-finite loss throws before anything is changed.
+    /// A non-finite loss throws before anything is changed. In a group, this process computes
+    /// its share's part of the gradient, one sum over the processes completes it, and every
+    /// process applies the same update.
     @discardableResult
     public func trainStep() throws -> Double {
-        let batch = sampler.batch(step: step + 1, count: settings.batch)
-        let loss = engine.lossAndGradients(batch)
+        let batch = sampler.batch(step: step + 1, count: settings.batch, share: group.share(of: settings.batch))
+        // Every window has `segment` targets, so the global batch has batch · segment of them.
+        let local = engine.lossAndGradients(batch, targetTotal: settings.batch * settings.segment)
+        for i in stepFigures.indices { stepFigures[i] = 0 }
+        stepFigures[0] = local
         if let classIDs = batch.classIDs {
-            var sums: [Int: (Double, Int)] = [:]
+            let classes = (stepFigures.count - 1) / 2
             for (b, id) in classIDs.enumerated() {
-                let entry = sums[id] ?? (0, 0)
-                sums[id] = (entry.0 + engine.lastSequenceLosses[b], entry.1 + batch.targets[b].count)
+                stepFigures[1 + id] += engine.lastSequenceLosses[b]
+                stepFigures[1 + classes + id] += Double(batch.targets[b].count)
             }
-            lastClassLosses = sums.mapValues { $0.0 / Double($0.1) }
+        }
+        if group.size > 1 {
+            let started = DispatchTime.now().uptimeNanoseconds
+            try group.sum(engine.gradients.elements)
+            try group.sum(&stepFigures)
+            lastCommunicationSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        }
+        let loss = stepFigures[0]
+        if batch.classIDs != nil {
+            let classes = (stepFigures.count - 1) / 2
+            lastClassLosses = [:]
+            for id in 0..<classes where stepFigures[1 + classes + id] > 0 {
+                lastClassLosses[id] = stepFigures[1 + id] / stepFigures[1 + classes + id]
+            }
         }
         guard loss.isFinite else { throw ModelError.nonFiniteLoss(step: step + 1) }
         let norm = Adam.clip(engine.gradients, maxNorm: settings.gradientClip)
@@ -62,9 +108,9 @@ public final class Trainer {
     }
 
     /// The `eval` figure over the validation items (nil without validation), and per class id.
-    public func validate() -> (total: Evaluator.Result, perClass: [Int: Evaluator.Result])? {
+    public func validate() throws -> (total: Evaluator.Result, perClass: [Int: Evaluator.Result])? {
         guard hasValidation else { return nil }
-        let result = evaluator.evaluate(validation.items)
+        let result = try evaluator.evaluate(validation.items)
         settings.lastValidationBitsPerSample = result.total.bitsPerSample
         var perClass: [Int: Evaluator.Result] = [:]
         for (id, members) in Dictionary(grouping: validation.items.indices.filter { validation.items[$0].classID != nil },
