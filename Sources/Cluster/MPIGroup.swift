@@ -30,10 +30,10 @@ public final class MPIGroup: ProcessGroup {
     }
 
     /// MPI_Finalize, once; every rank must call it for mpirun to report success.
-    public func finalize() {
+    public func finalize() throws {
         guard !finalized else { return }
         finalized = true
-        MPI_Finalize()
+        try MPIGroup.check(MPI_Finalize(), "MPI_Finalize")
     }
 
     /// Ends every process of the job at once (after an error on one of them).

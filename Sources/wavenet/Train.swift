@@ -80,7 +80,7 @@ struct Train: ParsableCommand {
             printStatus("Error: \(WaveNetCommand.message(for: error))")
             group.abort(code: 1)
         }
-        group.finalize()
+        try group.finalize()
     }
 
     func train(group: ProcessGroup) throws {
