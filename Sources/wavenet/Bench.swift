@@ -95,7 +95,7 @@ struct BenchGenerate: ParsableCommand {
     func run() throws {
         let parameters: Parameters
         if let checkpoint {
-            parameters = try Checkpoint.load(checkpoint, withOptimizer: false).parameters
+            parameters = try Checkpoint.load(try ShippedModels.resolve(checkpoint), withOptimizer: false).parameters
             if kernel == .naive && parameters.config.local != nil { throw FileError(checkpoint, "the naive path does not take a locally conditioned model") }
         } else {
             parameters = try Parameters(config: try architecture.config())
@@ -140,7 +140,7 @@ struct BenchPeak: ParsableCommand {
     func run() throws {
         var bytes = 1 << 20
         if let checkpoint {
-            bytes = Generator.weightBytesPerStep(try Checkpoint.load(checkpoint, withOptimizer: false).config)
+            bytes = Generator.weightBytesPerStep(try Checkpoint.load(try ShippedModels.resolve(checkpoint), withOptimizer: false).config)
         }
         let result = PeakBenchmark.run(threads: threads, bufferBytes: bytes)
         if json {

@@ -27,7 +27,7 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
-        let model = try Checkpoint.load(checkpoint, withOptimizer: false)
+        let model = try Checkpoint.load(try ShippedModels.resolve(checkpoint), withOptimizer: false)
         let config = model.config
         try checkMemory(Evaluator.estimatedBytes(config: config, threads: threads), for: "evaluating with \(threads) threads",
                         advice: "lower --threads")

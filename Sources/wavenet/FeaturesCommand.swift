@@ -27,7 +27,7 @@ struct FeaturesCommand: ParsableCommand {
 
     func run() throws {
         try OutputFile.check(out, inputs: [("--checkpoint", checkpoint), ("audio", file)])
-        let config = try Checkpoint.load(checkpoint, withOptimizer: false).config
+        let config = try Checkpoint.load(try ShippedModels.resolve(checkpoint), withOptimizer: false).config
         guard let local = config.local else {
             throw FileError(checkpoint, "this model has no local conditioning; features writes what a mel or notes model reads")
         }

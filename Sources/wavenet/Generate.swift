@@ -54,7 +54,7 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         // Refuse a harmful or unwritable destination before spending time on generation.
-        let inputs = [("--checkpoint", sampling.checkpointPath)] + (sampling.prime.map { [("--prime", $0)] } ?? [])
+        let inputs = [("--checkpoint", try sampling.checkpointPath())] + (sampling.prime.map { [("--prime", $0)] } ?? [])
         for path in outputPaths { try OutputFile.check(path, inputs: inputs) }
         let setup = try GenerationSetup(sampling, streams: streams, threads: threads)
         let rate = setup.sampleRate

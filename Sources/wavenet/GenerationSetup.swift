@@ -5,24 +5,9 @@ import FileIO
 import Foundation
 import WaveNet
 
-/// Where a shipped model lives: Checkpoints/NAME.safetensors in the working folder, or in the
-/// package that holds this binary (.build/<config>/wavenet).
-func defaultCheckpointPath(_ name: String = "default") -> String {
-    let relative = "Checkpoints/\(name).safetensors"
-    if FileManager.default.fileExists(atPath: relative) { return relative }
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-    var folder = binary.deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = folder.appendingPathComponent(relative).path
-        if FileManager.default.fileExists(atPath: candidate) { return candidate }
-        folder = folder.deletingLastPathComponent()
-    }
-    return relative
-}
-
 /// The options `generate` and `play` share: which model, which class, how to sample, the prime.
 struct SamplingOptions: ParsableArguments {
-    @Option(help: "The model (default: the shipped Checkpoints/default.safetensors; with --from, the shipped vocoder.safetensors for audio and .npy, piano-notes.safetensors for MIDI).")
+    @Option(help: "The model: a path, or a shipped model's name (default, vocoder, piano-notes). Default: default; with --from, vocoder for audio and .npy, piano-notes for MIDI.")
     var checkpoint: String?
     @Option(help: "Seconds of audio to generate per stream, \(Limits.seconds.text).") var seconds: Double?
     @Option(help: "Sampling temperature, \(Limits.temperature.text): 1 samples the model's distribution, 0 always takes the likeliest class.")
@@ -62,11 +47,12 @@ struct SamplingOptions: ParsableArguments {
         return Int(count)
     }
 
-    /// The model to load: --checkpoint, or the shipped model of the kind --from asks for.
-    var checkpointPath: String {
-        if let checkpoint { return checkpoint }
-        guard let first = from.first else { return defaultCheckpointPath() }
-        return defaultCheckpointPath(LocalFeatures.isMIDI(first) ? "piano-notes" : "vocoder")
+    /// The model to load: --checkpoint (a path or a shipped model's name), or the shipped model
+    /// of the kind --from asks for.
+    func checkpointPath() throws -> String {
+        if let checkpoint { return try ShippedModels.resolve(checkpoint) }
+        guard let first = from.first else { return try ShippedModels.find("default") }
+        return try ShippedModels.find(LocalFeatures.isMIDI(first) ? "piano-notes" : "vocoder")
     }
 }
 
@@ -84,7 +70,7 @@ struct GenerationSetup {
     var sampleRate: Int { checkpoint.config.sampleRate }
 
     init(_ options: SamplingOptions, streams: Int, threads: Int) throws {
-        let path = options.checkpointPath
+        let path = try options.checkpointPath()
         checkpoint = try Checkpoint.load(path, withOptimizer: false)
         let config = checkpoint.config
         var frames: [[Float]]?

@@ -8,15 +8,15 @@ struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Describe an audio file (format, rate, length, levels) or a checkpoint (model config, training state).")
 
-    @Argument(help: "An audio file or a .safetensors checkpoint.")
+    @Argument(help: "An audio file, a .safetensors checkpoint, or a shipped model's name (default, vocoder, piano-notes).")
     var path: String
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
     func run() throws {
-        if path.hasSuffix(".safetensors") {
-            try describeCheckpoint()
+        if path.hasSuffix(".safetensors") || ShippedModels.isName(path) {
+            try describeCheckpoint(try ShippedModels.resolve(path))
             return
         }
         let info = try AudioFile.info(path)
@@ -57,7 +57,7 @@ extension Info {
         }
     }
 
-    func describeCheckpoint() throws {
+    func describeCheckpoint(_ path: String) throws {
         let checkpoint = try Checkpoint.load(path)
         let c = checkpoint.config
         let info = CheckpointInfo(
@@ -89,12 +89,15 @@ extension Info {
             lines.append("conditioning:     \(c.condChannels ?? 0) channels, \(names.count) classes: \(names.enumerated().map { "\($0.offset)=\($0.element)" }.joined(separator: " "))")
         }
         if let t = info.train, !t.dataFolder.isEmpty {
-            lines.append("trained on:       \(t.dataFolder) (\(t.trainingFiles.count) files; \(t.validationFiles.count) held out)")
+            let relative = t.dataFolder.hasPrefix("/") ? "" : ", a path relative to the folder training ran in"
+            lines.append("trained on:       \(t.dataFolder) (\(t.trainingFiles.count) files; \(t.validationFiles.count) held out\(relative))")
+            if !t.validationFiles.isEmpty { lines.append("held out:         " + t.validationFiles.joined(separator: ", ")) }
             lines.append("training:         batch \(t.batch) x \(t.segment), learning rate \(t.learningRate), seed \(t.seed)"
                 + (t.gradientClip.map { ", clip \($0)" } ?? "") + ", silence threshold " + (t.silenceThresholdDB.map { "\($0) dBFS" } ?? "off"))
             if let bits = t.lastTrainingBitsPerSample { lines.append("last training:    \(String(format: "%.4f", bits)) bits/sample") }
             if let bits = t.lastValidationBitsPerSample { lines.append("last validation:  \(String(format: "%.4f", bits)) bits/sample") }
         }
+        if let writer = info.train?.writtenBy { lines.append("written by:       \(writer)") }
         print(lines.joined(separator: "\n"))
     }
 }

@@ -86,7 +86,7 @@ struct Play: ParsableCommand {
 
     /// `--midi-in`: a causal notes model played from live MIDI.
     func playLive(from name: String) throws {
-        let path = sampling.checkpoint ?? defaultCheckpointPath("piano-notes")
+        let path = try sampling.checkpoint.map(ShippedModels.resolve) ?? ShippedModels.find("piano-notes")
         if let midiLog { try OutputFile.check(midiLog, inputs: [("--checkpoint", path)]) }
         let checkpoint = try Checkpoint.load(path, withOptimizer: false)
         let config = checkpoint.config

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cluster
 import Foundation
+import WaveNet
 
 @main
 struct WaveNetCommand: ParsableCommand {
@@ -12,6 +13,7 @@ struct WaveNetCommand: ParsableCommand {
             of flags, found before any file is opened); 130 generate or play stopped by Ctrl-C or SIGTERM after \
             writing partial output.
             """,
+        version: "wavenet \(Version.current)",
         subcommands: [Train.self, Generate.self, Play.self, Eval.self, Info.self, FeaturesCommand.self, Bench.self])
 
     /// Parses, runs, and turns every error into one line on stderr and the exit status above.

@@ -128,7 +128,9 @@ public final class Trainer {
     public var classesWithoutWindows: Set<Int> { sampler.classesWithoutWindows }
 
     public var checkpoint: Checkpoint {
-        Checkpoint(parameters: parameters, step: step, trainingJSON: settings.json, optimizer: optimizerState)
+        var stamped = settings
+        stamped.writtenBy = "wavenet \(Version.current)"
+        return Checkpoint(parameters: parameters, step: step, trainingJSON: stamped.json, optimizer: optimizerState)
     }
 
     /// Writes the checkpoint atomically.

@@ -18,6 +18,8 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     /// The latest figures, for `wavenet info`.
     public var lastTrainingBitsPerSample: Double?
     public var lastValidationBitsPerSample: Double?
+    /// The release that last trained the model, "wavenet X.Y.Z".
+    public var writtenBy: String?
 
     enum CodingKeys: String, CodingKey {
         case learningRate = "learning_rate", batch, segment, seed, gradientClip = "gradient_clip"
@@ -26,6 +28,7 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
         case trainingFiles = "training_files", validationFiles = "validation_files"
         case lastTrainingBitsPerSample = "last_training_bits_per_sample"
         case lastValidationBitsPerSample = "last_validation_bits_per_sample"
+        case writtenBy = "written_by"
     }
 
     public init() {}
