@@ -106,17 +106,18 @@ public enum AudioFile {
             peak: peak, peakDB: decibels(peak), rms: rms, rmsDB: decibels(rms), warnings: warnings)
     }
 
-    /// Writes samples (interleaved when `channels` > 1) as a WAV file, atomically: a temporary file
-    /// in the same folder, synced, then renamed over `path`. On any failure nothing is left at `path`.
-    public static func writeWAV(_ samples: [Float], sampleRate: Int, channels: Int = 1, to path: String,
-                                format: SampleFormat = .s16) throws {
-        try writeWAVs([samples], sampleRate: sampleRate, channels: channels, to: [path], format: format)
+    /// Writes samples (interleaved when `channels` > 1) as an audio file whose kind comes from
+    /// the path's extension (`AudioContainer`), atomically: a temporary file in the same folder,
+    /// synced, then renamed over `path`. On any failure nothing is left at `path`.
+    public static func write(_ samples: [Float], sampleRate: Int, channels: Int = 1, to path: String,
+                             format: SampleFormat = .s16) throws {
+        try write([samples], sampleRate: sampleRate, channels: channels, to: [path], format: format)
     }
 
-    /// Writes one WAV file per entry of `streams`, all or nothing: if any cannot be written,
+    /// Writes one file per entry of `streams`, all or nothing: if any cannot be written,
     /// none is, and every path is left as it was.
-    public static func writeWAVs(_ streams: [[Float]], sampleRate: Int, channels: Int = 1, to paths: [String],
-                                 format: SampleFormat = .s16) throws {
+    public static func write(_ streams: [[Float]], sampleRate: Int, channels: Int = 1, to paths: [String],
+                             format: SampleFormat = .s16) throws {
         precondition(streams.count == paths.count, "one path per stream")
         for (samples, path) in zip(streams, paths) where channels < 1 || samples.count % channels != 0 {
             throw FileError(path, "cannot write: \(samples.count) samples do not make whole frames of \(channels) channels")
@@ -127,7 +128,11 @@ public enum AudioFile {
             var info = SF_INFO()
             info.samplerate = Int32(sampleRate)
             info.channels = Int32(channels)
-            info.format = Int32(SF_FORMAT_WAV) | format.sndfileSubtype
+            guard let container = AudioContainer(path: path) else {
+                throw FileError(path, "cannot write this kind of file; name it \(AudioContainer.choices)")
+            }
+            if let refusal = container.refusal(format) { throw FileError(path, refusal) }
+            info.format = container.sndfileFormat(format)
             guard let file = sf_open(tempPath, Int32(SFM_WRITE), &info) else {
                 throw FileError(path, "cannot write: \(String(cString: sf_strerror(nil)))")
             }

@@ -6,11 +6,11 @@ import WaveNet
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Generate audio from a model into WAV files.",
-        discussion: "The WAV is at the model's sample rate and written atomically. With --streams K, K streams are generated together into NAME-1.wav ... NAME-K.wav.")
+        abstract: "Generate audio from a model into audio files.",
+        discussion: "The file is at the model's sample rate and written atomically; its extension chooses the kind: \(AudioContainer.choices). With --streams K, K streams are generated together into NAME-1.wav ... NAME-K.wav.")
 
     @OptionGroup var sampling: SamplingOptions
-    @Option(help: "Output WAV file.") var out: String
+    @Option(help: "Output file: \(AudioContainer.choices), chosen by the extension.") var out: String
     @Option(help: "Samples to generate per stream (instead of --seconds), \(Limits.samples.text).") var samples: Int?
     @Option(help: "Streams generated together, one file each, \(Limits.streams.text).") var streams = 1
     @Option(name: .customLong("count"), help: .hidden) var countAlias: Int?
@@ -43,12 +43,16 @@ struct Generate: ParsableCommand {
         if play && streams > 1 { throw ValidationError("--play plays one stream; use it with --streams 1") }
         if prebuffer != nil && !play { throw ValidationError("--prebuffer goes with --play") }
         if out.isEmpty { throw ValidationError("--out is empty") }
+        guard let container = AudioContainer(path: out) else {
+            throw ValidationError("--out \(out): cannot write this kind of file; name it \(AudioContainer.choices)")
+        }
+        if let refusal = container.refusal(sampleFormat ?? .s16) { throw ValidationError("--out \(out): \(refusal)") }
     }
 
     var outputPaths: [String] {
         guard streams > 1 else { return [out] }
         let url = URL(fileURLWithPath: out)
-        let stem = url.deletingPathExtension().path, ext = url.pathExtension.isEmpty ? "wav" : url.pathExtension
+        let stem = url.deletingPathExtension().path, ext = url.pathExtension
         return (1...streams).map { "\(stem)-\($0).\(ext)" }
     }
 
@@ -69,7 +73,7 @@ struct Generate: ParsableCommand {
         // Each --from stream keeps its own length.
         let classes = setup.lengths.map { lengths in zip(generated, lengths).map { Array($0.prefix($1)) } } ?? generated
         let prefix = noPrimeInOutput ? [] : setup.primeSamples
-        try AudioFile.writeWAVs(classes.map { prefix + setup.muLaw.decode($0) }, sampleRate: rate, to: outputPaths, format: sampleFormat ?? .s16)
+        try AudioFile.write(classes.map { prefix + setup.muLaw.decode($0) }, sampleRate: rate, to: outputPaths, format: sampleFormat ?? .s16)
         let described = setup.classNames.map { " (class \(Set($0).sorted().joined(separator: ", ")))" } ?? ""
         let written = outputPaths.count == 1 ? out : "\(outputPaths.first!) ... \(outputPaths.last!)"
         let count = classes.first?.count ?? 0

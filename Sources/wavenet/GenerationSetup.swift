@@ -10,9 +10,9 @@ struct SamplingOptions: ParsableArguments {
     @Option(help: "The model: a path, or a shipped model's name (default, vocoder, piano-notes). Default: default; with --from, vocoder for audio and .npy, piano-notes for MIDI.")
     var checkpoint: String?
     @Option(help: "Seconds of audio to generate per stream, \(Limits.seconds.text).") var seconds: Double?
-    @Option(help: "Sampling temperature, \(Limits.temperature.text): 1 samples the model's distribution, 0 always takes the likeliest class.")
-    var temperature: Float = 1.0
-    @Option(help: "Random seed: the same seed and options give the same audio.") var seed: UInt64 = 1
+    @Option(name: .customLong("temperature"), help: "Sampling temperature, \(Limits.temperature.text): 1 samples the model's distribution, 0 always takes the likeliest class (which collapses to near silence: a WaveNet needs its noise). (default: 1.0)")
+    var temperatureOption: Float?
+    @Option(name: .customLong("seed"), help: "Random seed: the same seed and options give the same audio. (default: 1)") var seedOption: UInt64?
     @Option(help: "Audio to continue from (any format; resampled, mixed to mono).") var prime: String?
     @Option(help: "Class name(s) of a conditioned model, one, or one per stream separated by commas.") var `class`: String?
     @Option(help: "Class id(s) of a conditioned model, instead of --class.") var classId: String?
@@ -20,15 +20,26 @@ struct SamplingOptions: ParsableArguments {
     var from: [String] = []
     @Option(help: "Seconds a MIDI render goes on after its last event, \(Limits.tail.text), so that the last notes ring out (default 1).")
     var tail: Double?
-    @Option(help: "Weights during generation: float, or half (IEEE half precision: half the bytes read per sample, faster where reading the weights bounds the speed; logits within 0.3% of float's).")
-    var precision: WeightPrecision = .float
+    @Option(name: .customLong("precision"), help: "Weights during generation: float, or half (IEEE half precision: half the bytes read per sample, faster where reading the weights bounds the speed; logits within 0.3% of float's). (default: float)")
+    var precisionOption: WeightPrecision?
+
+    var temperature: Float { temperatureOption ?? 1 }
+    var seed: UInt64 { seedOption ?? 1 }
+    var precision: WeightPrecision { precisionOption ?? .float }
+
+    /// The flags given that only generation uses, for `play FILE` to refuse.
+    var generationFlagsGiven: [String] {
+        [("--checkpoint", checkpoint != nil), ("--seconds", seconds != nil), ("--temperature", temperatureOption != nil),
+         ("--seed", seedOption != nil), ("--prime", prime != nil), ("--class", `class` != nil), ("--class-id", classId != nil),
+         ("--from", !from.isEmpty), ("--tail", tail != nil), ("--precision", precisionOption != nil)].filter(\.1).map(\.0)
+    }
 
     /// - infiniteSeconds: `play` streams in constant memory, so it also takes `--seconds inf`.
     /// - liveInput: `play --midi-in`, where --tail applies too.
     func validateSampling(infiniteSeconds: Bool = false, liveInput: Bool = false) throws {
         try checkLimits {
             if let seconds, !(infiniteSeconds && seconds == .infinity) { try Limits.seconds.check(seconds) }
-            try Limits.temperature.check(temperature)
+            try Limits.temperature.check(temperatureOption)
         }
         if `class` != nil && classId != nil { throw ValidationError("give --class or --class-id, not both") }
         if checkpoint == "" { throw ValidationError("--checkpoint is empty") }

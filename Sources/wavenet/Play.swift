@@ -45,8 +45,12 @@ struct Play: ParsableCommand {
             try Limits.prebuffer.check(prebuffer)
             try Limits.threads.check(threads)
         }
-        if file != nil && (sampling.checkpoint != nil || sampling.prime != nil) {
-            throw ValidationError("give an audio file to play, or --checkpoint to generate, not both")
+        if let file {
+            let given = sampling.generationFlagsGiven + (prebuffer != nil ? ["--prebuffer"] : []) + (threads != 1 ? ["--threads"] : [])
+                + (midiLog != nil ? ["--midi-log"] : [])
+            if !given.isEmpty {
+                throw ValidationError("play \(file) plays the file as it is: \(given.joined(separator: ", ")) \(given.count == 1 ? "applies" : "apply") to generating from a model, without a file")
+            }
         }
         if let midiIn {
             if midiIn.isEmpty { throw ValidationError("--midi-in is empty") }

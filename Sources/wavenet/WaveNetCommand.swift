@@ -22,6 +22,7 @@ struct WaveNetCommand: ParsableCommand {
         // as an error where it happens, instead of a silent death by SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
         do {
+            try checkSubcommand(Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot()
             try command.run()
         } catch let error as Interrupted {
@@ -38,6 +39,35 @@ struct WaveNetCommand: ParsableCommand {
             }
             exit(withError: error)  // help, version, and runtime errors (exit 1)
         }
+    }
+}
+
+extension WaveNetCommand {
+    /// A first argument that is no subcommand is named as such (ArgumentParser would complain
+    /// about the next option instead: `wavenet generte --out x.wav` -> "Unknown option '--out'").
+    static func checkSubcommand(_ arguments: [String]) throws {
+        guard let first = arguments.first, !first.hasPrefix("-"), first != "help" else { return }
+        let names = configuration.subcommands.map { $0._commandName }
+        guard !names.contains(first) else { return }
+        let closest = names.min { editDistance($0, first) < editDistance($1, first) }
+        let hint = closest.flatMap { editDistance($0, first) <= 2 ? "did you mean '\($0)'? " : nil } ?? ""
+        throw ValidationError("'\(first)' is not a subcommand; \(hint)the subcommands are \(names.joined(separator: ", "))")
+    }
+
+    /// Levenshtein distance, for the suggestion above.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var row = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var previous = row[0]
+            row[0] = i
+            for j in stride(from: 1, through: b.count, by: 1) {
+                let current = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = current
+            }
+        }
+        return row[b.count]
     }
 }
 

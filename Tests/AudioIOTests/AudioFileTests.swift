@@ -71,7 +71,7 @@ final class AudioFileTests: XCTestCase {
         let signal: [Float] = [0, 0.5, -0.5, 1, -1, 0.25, 1.5, -2]
         for format in SampleFormat.allCases {
             let path = "\(folder)/out-\(format).wav"
-            try AudioFile.writeWAV(signal, sampleRate: 16000, to: path, format: format)
+            try AudioFile.write(signal, sampleRate: 16000, to: path, format: format)
             let back = try AudioFile.readMono(path)
             XCTAssertEqual(back.sampleRate, 16000)
             XCTAssertEqual(back.samples.count, signal.count)
@@ -87,12 +87,49 @@ final class AudioFileTests: XCTestCase {
         XCTAssertEqual(leftovers, [])
     }
 
+    /// The extension alone chooses the kind of file written (issue 15): read back through
+    /// libsndfile, each is that kind, lossless ones sample for sample, Vorbis within 20 dB SNR.
+    func testTheExtensionChoosesTheContainer() throws {
+        let folder = makeTemporaryFolder(self)
+        let signal = (0..<8000).map { Float(0.5 * sin(2 * Double.pi * 440 * Double($0) / 16000)) }
+        let expected = [("a.wav", "WAV (Microsoft)", "Signed 16 bit PCM"), ("a.WAVE", "WAV (Microsoft)", "Signed 16 bit PCM"),
+                        ("a.flac", "FLAC (Free Lossless Audio Codec)", "Signed 16 bit PCM"),
+                        ("a.ogg", "OGG (OGG Container format)", "Vorbis"), ("a.aiff", "AIFF (Apple/SGI)", "Signed 16 bit PCM"),
+                        ("a.aif", "AIFF (Apple/SGI)", "Signed 16 bit PCM")]
+        for (name, format, encoding) in expected {
+            let path = "\(folder)/\(name)"
+            try AudioFile.write(signal, sampleRate: 16000, to: path)
+            let info = try AudioFile.info(path)
+            XCTAssertEqual(info.format, format, name)
+            XCTAssertTrue(info.encoding.hasPrefix(encoding), "\(name): \(info.encoding)")
+            let back = try AudioFile.readMono(path).samples
+            XCTAssertEqual(back.count, signal.count, name)
+            if AudioContainer(path: path) == .ogg {
+                let noise = zip(back, signal).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +)
+                let energy = signal.map { Double($0) * Double($0) }.reduce(0, +)
+                XCTAssertGreaterThan(10 * log10(energy / noise), 20, name)
+            } else {
+                XCTAssertLessThanOrEqual(zip(back, signal).map { abs($0 - $1) }.max() ?? 1, 1.0 / 32768, name)
+            }
+        }
+        try AudioFile.write(signal, sampleRate: 16000, to: folder + "/f.aiff", format: .float)
+        XCTAssertEqual(try AudioFile.info(folder + "/f.aiff").encoding, "32 bit float")
+        // Refused before anything is written: an unknown extension, none, and float in FLAC.
+        for (name, format, problem) in [("a.mp3", SampleFormat.s16, "cannot write this kind of file; name it .wav, .flac, .ogg (Vorbis) or .aiff"),
+                                        ("noext", .s16, "cannot write this kind of file"), ("b.flac", .float, "FLAC stores integer samples")] {
+            XCTAssertThrowsError(try AudioFile.write(signal, sampleRate: 16000, to: "\(folder)/\(name)", format: format)) { error in
+                XCTAssertTrue("\(error)".contains(problem), "\(name): \(error)")
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: "\(folder)/\(name)"))
+        }
+    }
+
     func testInfoLevels() throws {
         let folder = makeTemporaryFolder(self)
         let path = folder + "/square.wav"
         // A square wave of amplitude 0.5 has peak and RMS 0.5, i.e. -6.02 dBFS.
         let square = (0..<1600).map { ($0 / 8) % 2 == 0 ? Float(0.5) : -0.5 }
-        try AudioFile.writeWAV(square, sampleRate: 8000, to: path, format: .float)
+        try AudioFile.write(square, sampleRate: 8000, to: path, format: .float)
         let info = try AudioFile.info(path)
         XCTAssertEqual(info.format, "WAV (Microsoft)")
         XCTAssertEqual(info.sampleRate, 8000)
@@ -124,7 +161,7 @@ final class AudioFileTests: XCTestCase {
         assertRefused(folder + "/empty.wav", containing: "not a readable audio file")
 
         let good = folder + "/good.wav"
-        try AudioFile.writeWAV(sine(frequency: 440, sampleRate: 16000, seconds: 0.5), sampleRate: 16000, to: good)
+        try AudioFile.write(sine(frequency: 440, sampleRate: 16000, seconds: 0.5), sampleRate: 16000, to: good)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: good))
         try bytes.prefix(30).write(to: URL(fileURLWithPath: folder + "/cut-header.wav"))
         assertRefused(folder + "/cut-header.wav", containing: "not a readable audio file")
@@ -145,7 +182,7 @@ final class AudioFileTests: XCTestCase {
         let folder = makeTemporaryFolder(self)
         let good = folder + "/good.wav"
         let signal = sine(frequency: 440, sampleRate: 16000, seconds: 0.5)
-        try AudioFile.writeWAV(signal, sampleRate: 16000, to: good)
+        try AudioFile.write(signal, sampleRate: 16000, to: good)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: good))
         let cut = folder + "/cut.wav"
         try bytes.prefix(44 + 2 * 1000).write(to: URL(fileURLWithPath: cut))
@@ -158,14 +195,14 @@ final class AudioFileTests: XCTestCase {
 
     func testUnwritableOutputLeavesNothing() throws {
         let folder = makeTemporaryFolder(self)
-        XCTAssertThrowsError(try AudioFile.writeWAV([0.1], sampleRate: 16000, to: folder + "/missing/out.wav")) { error in
+        XCTAssertThrowsError(try AudioFile.write([0.1], sampleRate: 16000, to: folder + "/missing/out.wav")) { error in
             XCTAssertTrue("\(error)".contains("does not exist"), "\(error)")
         }
-        XCTAssertThrowsError(try AudioFile.writeWAV([0.1], sampleRate: 16000, to: folder)) { error in
+        XCTAssertThrowsError(try AudioFile.write([0.1], sampleRate: 16000, to: folder)) { error in
             XCTAssertTrue("\(error)".contains("is a directory"), "\(error)")
         }
-        XCTAssertThrowsError(try AudioFile.writeWAV([0.1], sampleRate: 0, to: folder + "/zero.wav"))
-        XCTAssertThrowsError(try AudioFile.writeWAV([0.1], sampleRate: 1_000_000, to: folder + "/fast.wav"))
+        XCTAssertThrowsError(try AudioFile.write([0.1], sampleRate: 0, to: folder + "/zero.wav"))
+        XCTAssertThrowsError(try AudioFile.write([0.1], sampleRate: 1_000_000, to: folder + "/fast.wav"))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), [])
     }
 }

@@ -57,7 +57,7 @@ final class HostileInputTests: XCTestCase {
         let folder = makeTemporaryFolder(self)
         let good = folder + "/good.wav"
         let signal = sine(frequency: 440, sampleRate: 16000, seconds: 0.1)
-        try AudioFile.writeWAV(signal, sampleRate: 16000, to: good)
+        try AudioFile.write(signal, sampleRate: 16000, to: good)
         var bytes = try Data(contentsOf: URL(fileURLWithPath: good))
         XCTAssertEqual(bytes[36..<40], Data("data".utf8))
         patch(&bytes, at: 40, littleEndian32(0xFFFF_FFF0))
@@ -76,7 +76,7 @@ final class HostileInputTests: XCTestCase {
         let folder = makeTemporaryFolder(self)
         let signal = sine(frequency: 440, sampleRate: 16000, seconds: 0.1)
         let wav = folder + "/good.wav"
-        try AudioFile.writeWAV(signal, sampleRate: 16000, to: wav)
+        try AudioFile.write(signal, sampleRate: 16000, to: wav)
         let wavBytes = try Data(contentsOf: URL(fileURLWithPath: wav))
 
         // WAV fmt chunk: channels at 22 (16-bit), rate at 24. libsndfile reads the rate as an int,
@@ -149,7 +149,7 @@ final class HostileInputTests: XCTestCase {
 
         // A symlink to a regular file is followed; one to a FIFO is refused like the FIFO.
         let good = folder + "/good.wav"
-        try AudioFile.writeWAV(sine(frequency: 440, sampleRate: 16000, seconds: 0.1), sampleRate: 16000, to: good)
+        try AudioFile.write(sine(frequency: 440, sampleRate: 16000, seconds: 0.1), sampleRate: 16000, to: good)
         try FileManager.default.createSymbolicLink(atPath: folder + "/link.wav", withDestinationPath: good)
         XCTAssertEqual(try AudioFile.readMono(folder + "/link.wav").samples.count, 1600)
         try FileManager.default.createSymbolicLink(atPath: folder + "/pipe-link.wav", withDestinationPath: fifo)
@@ -163,10 +163,10 @@ final class HostileInputTests: XCTestCase {
         let fm = FileManager.default
         let tone = sine(frequency: 440, sampleRate: 16000, seconds: 0.1)
         try fm.createDirectory(atPath: folder + "/real", withIntermediateDirectories: true)
-        try AudioFile.writeWAV(tone, sampleRate: 16000, to: folder + "/real/a.wav")
-        try AudioFile.writeWAV(tone, sampleRate: 16000, to: elsewhere + "/b.wav")
+        try AudioFile.write(tone, sampleRate: 16000, to: folder + "/real/a.wav")
+        try AudioFile.write(tone, sampleRate: 16000, to: elsewhere + "/b.wav")
         try fm.createDirectory(atPath: elsewhere + "/sub", withIntermediateDirectories: true)
-        try AudioFile.writeWAV(tone, sampleRate: 16000, to: elsewhere + "/sub/c.wav")
+        try AudioFile.write(tone, sampleRate: 16000, to: elsewhere + "/sub/c.wav")
         // A symlinked file, a symlinked folder, a loop back to the top, a broken link and a FIFO.
         try fm.createSymbolicLink(atPath: folder + "/linked.wav", withDestinationPath: elsewhere + "/b.wav")
         try fm.createSymbolicLink(atPath: folder + "/linked-folder", withDestinationPath: elsewhere + "/sub")

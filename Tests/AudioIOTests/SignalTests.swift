@@ -40,7 +40,7 @@ final class ResamplerTests: XCTestCase {
 
     func testReadMonoResamplesToTheRequestedRate() throws {
         let folder = makeTemporaryFolder(self)
-        try AudioFile.writeWAV(sine(frequency: 440, sampleRate: 44100, seconds: 1), sampleRate: 44100, to: folder + "/a.wav")
+        try AudioFile.write(sine(frequency: 440, sampleRate: 44100, seconds: 1), sampleRate: 44100, to: folder + "/a.wav")
         let audio = try AudioFile.readMono(folder + "/a.wav", sampleRate: 16000)
         XCTAssertEqual(audio.sampleRate, 16000)
         XCTAssertEqual(Double(audio.samples.count), 16000, accuracy: 2)
@@ -72,7 +72,7 @@ final class AudioFolderTests: XCTestCase {
         for sub in ["b", "a/deep", ".hidden"] { try fm.createDirectory(atPath: "\(folder)/\(sub)", withIntermediateDirectories: true) }
         let tone = sine(frequency: 440, sampleRate: 16000, seconds: 0.1)
         for name in ["b/2.wav", "a/deep/1.wav", "z.wav", "a/0.wav", ".hidden/x.wav", "B.wav"] {
-            try AudioFile.writeWAV(tone, sampleRate: 16000, to: "\(folder)/\(name)")
+            try AudioFile.write(tone, sampleRate: 16000, to: "\(folder)/\(name)")
         }
         try Data("notes".utf8).write(to: URL(fileURLWithPath: folder + "/readme.txt"))
         try Data("junk".utf8).write(to: URL(fileURLWithPath: folder + "/a/fake.wav"))

@@ -17,8 +17,8 @@ final class ConditioningTests: XCTestCase {
         let folder = makeTemporaryFolder(self) + "/classes"
         for name in ["low", "high"] { try FileManager.default.createDirectory(atPath: "\(folder)/\(name)", withIntermediateDirectories: true) }
         for i in 1...3 {
-            try AudioFile.writeWAV(tone(200 + 10 * Double(i)), sampleRate: 8000, to: "\(folder)/low/\(i).wav")
-            try AudioFile.writeWAV(tone(1000 + 37 * Double(i)), sampleRate: 8000, to: "\(folder)/high/\(i).wav")
+            try AudioFile.write(tone(200 + 10 * Double(i)), sampleRate: 8000, to: "\(folder)/low/\(i).wav")
+            try AudioFile.write(tone(1000 + 37 * Double(i)), sampleRate: 8000, to: "\(folder)/high/\(i).wav")
         }
         return folder
     }
@@ -86,7 +86,7 @@ final class ConditioningTests: XCTestCase {
         let data = try makeCorpus()
         let root = data + "/.."
         // Audio directly in the data folder.
-        try AudioFile.writeWAV(tone(300), sampleRate: 8000, to: data + "/loose.wav")
+        try AudioFile.write(tone(300), sampleRate: 8000, to: data + "/loose.wav")
         assertRefusal(try runWavenet(["train", data, "--conditioned", "--checkpoint", root + "/a.safetensors"] + architecture),
                       path: data + "/loose.wav", problem: "put every file in a class sub-folder")
         try FileManager.default.removeItem(atPath: data + "/loose.wav")
@@ -102,14 +102,14 @@ final class ConditioningTests: XCTestCase {
         assertRefusal(try runWavenet(["train", flat, "--conditioned", "--checkpoint", root + "/c.safetensors"] + architecture),
                       path: flat, problem: "no class sub-folders")
         try FileManager.default.createDirectory(atPath: flat + "/only", withIntermediateDirectories: true)
-        try AudioFile.writeWAV(tone(300), sampleRate: 8000, to: flat + "/only/a.wav")
+        try AudioFile.write(tone(300), sampleRate: 8000, to: flat + "/only/a.wav")
         let single = try runWavenet(["train", flat, "--conditioned", "--checkpoint", root + "/d.safetensors", "--steps", "1", "--segment", "500"] + architecture)
         XCTAssertEqual(single.status, 0, single.stderr)
         XCTAssertTrue(single.stderr.contains("single class"), single.stderr)
         // Resuming with different class folders.
         XCTAssertEqual(try runWavenet(["train", data, "--conditioned", "--checkpoint", root + "/e.safetensors", "--steps", "1", "--segment", "500"] + architecture).status, 0)
         try FileManager.default.createDirectory(atPath: data + "/mid", withIntermediateDirectories: true)
-        try AudioFile.writeWAV(tone(500), sampleRate: 8000, to: data + "/mid/a.wav")
+        try AudioFile.write(tone(500), sampleRate: 8000, to: data + "/mid/a.wav")
         assertRefusal(try runWavenet(["train", data, "--checkpoint", root + "/e.safetensors", "--resume", "--steps", "1"]),
                       path: data, problem: "differ from the checkpoint's classes (high, low)")
         for name in ["a", "b", "c"] { XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/\(name).safetensors")) }

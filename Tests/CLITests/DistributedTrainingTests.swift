@@ -25,7 +25,7 @@ final class DistributedTrainingTests: XCTestCase {
             let samples = (0..<16000).map { n in
                 Float(frequencies.reduce(0) { $0 + 0.25 * sin(2 * Double.pi * $1 * Double(n) / 16000) })
             }
-            try AudioFile.writeWAV(samples, sampleRate: 16000, to: "\(folder)/\(name).wav")
+            try AudioFile.write(samples, sampleRate: 16000, to: "\(folder)/\(name).wav")
         }
         return folder
     }

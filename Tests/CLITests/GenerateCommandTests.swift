@@ -59,7 +59,7 @@ final class GenerateCommandTests: XCTestCase {
 
         // A prime at another rate is resampled and kept at the start of the file, unless asked not to.
         let primeSamples = (0..<11025).map { Float(0.3 * sin(2 * Double.pi * 300 * Double($0) / 22050)) }
-        try AudioFile.writeWAV(primeSamples, sampleRate: 22050, to: folder + "/prime.wav")
+        try AudioFile.write(primeSamples, sampleRate: 22050, to: folder + "/prime.wav")
         let primed = try generate("primed", ["--prime", folder + "/prime.wav"])
         XCTAssertEqual(Double(primed.count), 4000 + 800, accuracy: 2)
         let resampled = try AudioFile.readMono(folder + "/prime.wav", sampleRate: 8000).samples

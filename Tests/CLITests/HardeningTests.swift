@@ -13,8 +13,8 @@ final class HardeningTests: XCTestCase {
     func makeData(_ root: String) throws -> String {
         let data = root + "/data"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        try AudioFile.writeWAV(sine(frequency: 440, sampleRate: 16000, seconds: 0.5), sampleRate: 16000, to: data + "/tone.wav")
-        try AudioFile.writeWAV(sine(frequency: 660, sampleRate: 16000, seconds: 0.5), sampleRate: 16000, to: data + "/tone2.wav")
+        try AudioFile.write(sine(frequency: 440, sampleRate: 16000, seconds: 0.5), sampleRate: 16000, to: data + "/tone.wav")
+        try AudioFile.write(sine(frequency: 660, sampleRate: 16000, seconds: 0.5), sampleRate: 16000, to: data + "/tone2.wav")
         return data
     }
 
@@ -24,10 +24,18 @@ final class HardeningTests: XCTestCase {
         let root = makeTemporaryFolder(self)
         let model = try makeCheckpoint(root)
         let before = try digest(model)
-        assertRefusal(try runWavenet(["generate", "--checkpoint", model, "--out", model, "--samples", "10"]),
-                      path: model, problem: "is also the --checkpoint input")
+        // Refused as a kind of file generate does not write, before any file is opened ...
+        let refused = try runWavenet(["generate", "--checkpoint", model, "--out", model, "--samples", "10"])
+        XCTAssertEqual(refused.status, 64, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("cannot write this kind of file"), refused.stderr)
+        // ... and as the input itself under a name it would write.
+        let disguised = root + "/model.wav"
+        try FileManager.default.copyItem(atPath: model, toPath: disguised)
+        assertRefusal(try runWavenet(["generate", "--checkpoint", disguised, "--out", disguised, "--samples", "10"]),
+                      path: disguised, problem: "is also the --checkpoint input")
+        XCTAssertEqual(try digest(disguised), before)
         let prime = root + "/prime.wav"
-        try AudioFile.writeWAV(sine(frequency: 300, sampleRate: 8000, seconds: 0.1), sampleRate: 8000, to: prime)
+        try AudioFile.write(sine(frequency: 300, sampleRate: 8000, seconds: 0.1), sampleRate: 8000, to: prime)
         let primeBytes = try digest(prime)
         assertRefusal(try runWavenet(["generate", "--checkpoint", model, "--prime", prime, "--out", root + "/./prime.wav", "--samples", "10"]),
                       path: root + "/./prime.wav", problem: "is also the --prime input")
@@ -183,7 +191,7 @@ final class HardeningTests: XCTestCase {
         let root = makeTemporaryFolder(self)
         let model = try makeCheckpoint(root)
         // A one-sample file has nothing to score: an error, not "0 samples".
-        try AudioFile.writeWAV([0.1], sampleRate: 8000, to: root + "/one.wav")
+        try AudioFile.write([0.1], sampleRate: 8000, to: root + "/one.wav")
         assertRefusal(try runWavenet(["eval", "--checkpoint", model, root + "/one.wav"]), path: root + "/one.wav", problem: "nothing to evaluate")
         // A closed pipe as the device is an error, not a death by SIGPIPE.
         let pipe = try runWavenet(["play", "--checkpoint", model, "--seconds", "2", "--device", "file:'|true',raw"])

@@ -38,13 +38,13 @@ final class InfoCommandTests: XCTestCase {
         let folder = makeTemporaryFolder(self)
         try Data("plain text".utf8).write(to: URL(fileURLWithPath: folder + "/text.wav"))
         _ = FileManager.default.createFile(atPath: folder + "/empty.wav", contents: Data())
-        try AudioFile.writeWAV([Float](repeating: 0.25, count: 1000), sampleRate: 16000, to: folder + "/good.wav")
+        try AudioFile.write([Float](repeating: 0.25, count: 1000), sampleRate: 16000, to: folder + "/good.wav")
         let good = try Data(contentsOf: URL(fileURLWithPath: folder + "/good.wav"))
         try good.prefix(30).write(to: URL(fileURLWithPath: folder + "/cut-header.wav"))
         try good.prefix(44).write(to: URL(fileURLWithPath: folder + "/no-frames.wav"))
         var nanWAV = good
         // Float WAV with a NaN: write one through libsndfile, then poke a NaN into its data.
-        try AudioFile.writeWAV([0.1, 0.2, 0.3], sampleRate: 16000, to: folder + "/nan.wav", format: .float)
+        try AudioFile.write([0.1, 0.2, 0.3], sampleRate: 16000, to: folder + "/nan.wav", format: .float)
         nanWAV = try Data(contentsOf: URL(fileURLWithPath: folder + "/nan.wav"))
         let nanBits = Float.nan.bitPattern
         let offset = nanWAV.count - 4
@@ -67,7 +67,7 @@ final class InfoCommandTests: XCTestCase {
 
     func testWAVCutInsideDataWarnsButWorks() throws {
         let folder = makeTemporaryFolder(self)
-        try AudioFile.writeWAV([Float](repeating: 0.25, count: 1000), sampleRate: 16000, to: folder + "/good.wav")
+        try AudioFile.write([Float](repeating: 0.25, count: 1000), sampleRate: 16000, to: folder + "/good.wav")
         let bytes = try Data(contentsOf: URL(fileURLWithPath: folder + "/good.wav"))
         try bytes.prefix(44 + 600).write(to: URL(fileURLWithPath: folder + "/cut.wav"))
         let result = try runWavenet(["info", folder + "/cut.wav"])

@@ -12,7 +12,7 @@ final class LiveMIDICommandTests: XCTestCase {
         let notes: [(key: Int, on: Int, off: Int, velocity: Int)] = [(60, 10, 60, 100), (67, 70, 110, 80)]
         for name in ["a", "b"] {
             try NotesCommandTests.midi(notes).write(to: URL(fileURLWithPath: data + "/\(name).mid"))
-            try AudioFile.writeWAV(NotesCommandTests.render(notes, seconds: 0.6), sampleRate: 16000, to: data + "/\(name).wav")
+            try AudioFile.write(NotesCommandTests.render(notes, seconds: 0.6), sampleRate: 16000, to: data + "/\(name).wav")
         }
         let model = root + "/live.safetensors"
         let train = try runWavenet(["train", data, "--checkpoint", model, "--local", "notes", "--low", "48", "--high", "84", "--steps", "2",

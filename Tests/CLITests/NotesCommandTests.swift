@@ -54,9 +54,9 @@ final class NotesCommandTests: XCTestCase {
         ]
         for (i, notes) in pieces.enumerated() {
             try Self.midi(notes).write(to: URL(fileURLWithPath: data + "/piece\(i).mid"))
-            try AudioFile.writeWAV(Self.render(notes, seconds: 0.6), sampleRate: 16000, to: data + "/piece\(i).wav")
+            try AudioFile.write(Self.render(notes, seconds: 0.6), sampleRate: 16000, to: data + "/piece\(i).wav")
         }
-        try AudioFile.writeWAV(sine(frequency: 300, sampleRate: 16000, seconds: 0.5), sampleRate: 16000, to: data + "/lonely.wav")
+        try AudioFile.write(sine(frequency: 300, sampleRate: 16000, seconds: 0.5), sampleRate: 16000, to: data + "/lonely.wav")
         let checkpoint = root + "/p.safetensors"
         let train = try runWavenet(["train", data, "--checkpoint", checkpoint, "--local", "notes", "--low", "48", "--high", "84",
                                     "--steps", "2", "--validation-fraction", "0.34"] + Self.tiny)
@@ -110,7 +110,7 @@ final class NotesCommandTests: XCTestCase {
         let notes = packageRoot + "/Tests/WaveNetTests/Fixtures/local-causal.safetensors"  // notes, keys 60...62
         let song = root + "/song.mid", wav = root + "/a.wav"
         try Self.midi([(61, 0, 40, 90)]).write(to: URL(fileURLWithPath: song))
-        try AudioFile.writeWAV(sine(frequency: 300, sampleRate: 16000, seconds: 0.05), sampleRate: 16000, to: wav)
+        try AudioFile.write(sine(frequency: 300, sampleRate: 16000, seconds: 0.05), sampleRate: 16000, to: wav)
         assertRefusal(try runWavenet(["generate", "--checkpoint", mel, "--from", song, "--out", root + "/x.wav"]),
                       path: song, problem: "this model reads mel features")
         assertRefusal(try runWavenet(["generate", "--checkpoint", notes, "--from", wav, "--out", root + "/x.wav", "--class", "a"]),
@@ -131,7 +131,7 @@ final class NotesCommandTests: XCTestCase {
         // A folder whose audio has no MIDI at all.
         let data = root + "/data"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        try AudioFile.writeWAV(sine(frequency: 300, sampleRate: 16000, seconds: 0.5), sampleRate: 16000, to: data + "/a.wav")
+        try AudioFile.write(sine(frequency: 300, sampleRate: 16000, seconds: 0.5), sampleRate: 16000, to: data + "/a.wav")
         assertRefusal(try runWavenet(["train", data, "--checkpoint", root + "/n.safetensors", "--local", "notes", "--steps", "1"] + Self.tiny),
                       path: data, problem: "no audio file has a MIDI file of the same name")
     }

@@ -8,7 +8,7 @@ final class PlayCommandTests: XCTestCase {
     func testPlayingAFileWritesItsFrames() throws {
         let folder = makeTemporaryFolder(self)
         let left = (0..<2205).map { Float(0.5 * sin(Double($0) * 0.1)) }
-        try AudioFile.writeWAV(left, sampleRate: 22050, to: folder + "/mono.wav", format: .float)
+        try AudioFile.write(left, sampleRate: 22050, to: folder + "/mono.wav", format: .float)
         let result = try runWavenet(["play", folder + "/mono.wav", "--device", "file:'\(folder)/mono.raw',raw"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(try rawSamples(folder + "/mono.raw", as: Float.self), left)
@@ -23,7 +23,7 @@ final class PlayCommandTests: XCTestCase {
         // Stereo at 22.05 kHz: two channels at the file's own rate, frames interleaved.
         let left = (0..<3000).map { Float(0.5 * sin(Double($0) * 0.05)) }
         let interleaved = left.flatMap { [$0, -$0 / 2] }
-        try AudioFile.writeWAV(interleaved, sampleRate: 22050, channels: 2, to: folder + "/stereo.wav", format: .float)
+        try AudioFile.write(interleaved, sampleRate: 22050, channels: 2, to: folder + "/stereo.wav", format: .float)
         XCTAssertEqual(try AudioFile.info(folder + "/stereo.wav").channels, 2)
         let result = try runWavenet(["play", folder + "/stereo.wav", "--device", "file:'\(folder)/p.raw',raw"])
         XCTAssertEqual(result.status, 0, result.stderr)

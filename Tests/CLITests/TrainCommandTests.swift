@@ -15,9 +15,9 @@ final class TrainCommandTests: XCTestCase {
         func tone(_ f: Double, _ rate: Int, _ seconds: Double) -> [Float] {
             (0..<Int(Double(rate) * seconds)).map { Float(0.4 * sin(2 * Double.pi * f * Double($0) / Double(rate))) }
         }
-        try AudioFile.writeWAV(tone(220, 16000, 1.0), sampleRate: 16000, to: folder + "/a.wav")
-        try AudioFile.writeWAV(tone(330, 16000, 0.8), sampleRate: 16000, to: folder + "/sub/b.wav")
-        try AudioFile.writeWAV(tone(440, 22050, 0.7), sampleRate: 22050, to: folder + "/c.wav")
+        try AudioFile.write(tone(220, 16000, 1.0), sampleRate: 16000, to: folder + "/a.wav")
+        try AudioFile.write(tone(330, 16000, 0.8), sampleRate: 16000, to: folder + "/sub/b.wav")
+        try AudioFile.write(tone(440, 22050, 0.7), sampleRate: 22050, to: folder + "/c.wav")
         return folder
     }
 
@@ -104,7 +104,7 @@ final class TrainCommandTests: XCTestCase {
         assertRefusal(try runWavenet(["train", empty, "--checkpoint", root + "/e.safetensors"] + tiny), path: empty, problem: "folder is empty")
         let silent = root + "/silent"
         try FileManager.default.createDirectory(atPath: silent, withIntermediateDirectories: true)
-        try AudioFile.writeWAV([Float](repeating: 0, count: 16000), sampleRate: 16000, to: silent + "/quiet.wav")
+        try AudioFile.write([Float](repeating: 0, count: 16000), sampleRate: 16000, to: silent + "/quiet.wav")
         assertRefusal(try runWavenet(["train", silent, "--checkpoint", root + "/s.safetensors"] + tiny), path: silent, problem: "all audio is silent")
         let long = try runWavenet(["train", data, "--checkpoint", root + "/l.safetensors", "--segment", "20000", "--stacks", "1", "--depth", "3"])
         assertRefusal(long, path: data, problem: "longest training file has 16000")

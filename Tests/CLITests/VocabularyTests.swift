@@ -71,7 +71,7 @@ final class VocabularyTests: XCTestCase {
         let folder = makeTemporaryFolder(self)
         let model = try makeCheckpoint(folder)
         let wav = folder + "/a.wav"
-        try AudioFile.writeWAV(sine(frequency: 200, sampleRate: 8000, seconds: 0.2), sampleRate: 8000, to: wav)
+        try AudioFile.write(sine(frequency: 200, sampleRate: 8000, seconds: 0.2), sampleRate: 8000, to: wav)
         func keys(_ arguments: [String]) throws -> Set<String> {
             let result = try runWavenet(arguments)
             XCTAssertEqual(result.status, 0, result.stderr)
@@ -117,7 +117,7 @@ final class LocalModelCommandTests: XCTestCase {
         XCTAssertEqual(info.status, 0, info.stderr)
         XCTAssertTrue(info.stdout.contains("local:            mel features, 6 channels, hidden 5, hop 4, centred"), info.stdout)
         let wav = folder + "/a.wav"
-        try AudioFile.writeWAV(sine(frequency: 200, sampleRate: 16000, seconds: 0.1), sampleRate: 16000, to: wav)
+        try AudioFile.write(sine(frequency: 200, sampleRate: 16000, seconds: 0.1), sampleRate: 16000, to: wav)
         let eval = try runWavenet(["eval", "--checkpoint", model, wav])
         XCTAssertEqual(eval.status, 0, eval.stderr)
         XCTAssertTrue(eval.stdout.contains("1599 samples  all files"), eval.stdout)

@@ -15,9 +15,9 @@ final class VocoderCommandTests: XCTestCase {
         let data = root + "/data"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         for (i, f) in [220.0, 330, 495].enumerated() {
-            try AudioFile.writeWAV(sine(frequency: f, sampleRate: 16000, seconds: 0.6), sampleRate: 16000, to: data + "/tone\(i).wav")
+            try AudioFile.write(sine(frequency: f, sampleRate: 16000, seconds: 0.6), sampleRate: 16000, to: data + "/tone\(i).wav")
         }
-        try AudioFile.writeWAV([Float](repeating: 0.3, count: 300), sampleRate: 16000, to: data + "/short.wav")
+        try AudioFile.write([Float](repeating: 0.3, count: 300), sampleRate: 16000, to: data + "/short.wav")
         let checkpoint = root + "/v.safetensors"
         let train = try runWavenet(["train", data, "--checkpoint", checkpoint, "--local", "mel", "--mels", "20", "--steps", "2",
                                     "--silence-threshold", "off", "--validation-fraction", "0.34"] + tiny)
@@ -42,8 +42,8 @@ final class VocoderCommandTests: XCTestCase {
         let root = makeTemporaryFolder(self)
         let model = packageRoot + "/Tests/WaveNetTests/Fixtures/local-mel.safetensors"  // 6 mels, hop 4, n_fft 16
         let a = root + "/a.wav", b = root + "/b.wav"
-        try AudioFile.writeWAV(sine(frequency: 300, sampleRate: 16000, seconds: 0.05), sampleRate: 16000, to: a)
-        try AudioFile.writeWAV(sine(frequency: 500, sampleRate: 22050, seconds: 0.03), sampleRate: 22050, to: b)
+        try AudioFile.write(sine(frequency: 300, sampleRate: 16000, seconds: 0.05), sampleRate: 16000, to: a)
+        try AudioFile.write(sine(frequency: 500, sampleRate: 22050, seconds: 0.03), sampleRate: 22050, to: b)
         // Resynthesis: exactly the input's length at the model's rate; several --from, one file each.
         let two = try runWavenet(["generate", "--checkpoint", model, "--from", a, "--from", b, "--out", root + "/r.wav"])
         XCTAssertEqual(two.status, 0, two.stderr)
