@@ -95,7 +95,11 @@ extension Info {
             lines.append("training:         batch \(t.batch) x \(t.segment), learning rate \(t.learningRate), seed \(t.seed)"
                 + (t.gradientClip.map { ", clip \($0)" } ?? "") + ", silence threshold " + (t.silenceThresholdDB.map { "\($0) dBFS" } ?? "off"))
             if let bits = t.lastTrainingBitsPerSample { lines.append("last training:    \(String(format: "%.4f", bits)) bits/sample") }
-            if let bits = t.lastValidationBitsPerSample { lines.append("last validation:  \(String(format: "%.4f", bits)) bits/sample") }
+            if let bits = t.lastValidationBitsPerSample {
+                lines.append("last validation:  \(String(format: "%.4f", bits)) bits/sample" + (t.lastValidationStep.map { " at step \($0)" } ?? "")
+                             + (t.silenceThresholdDB.map { String(format: ", held-out files trimmed below %.1f dBFS as for training (eval trims alike)", $0) } ?? ""))
+            }
+            if let seconds = t.trainingSeconds { lines.append("training time:    \(formatDuration(seconds)) over every run") }
         }
         if let writer = info.train?.writtenBy { lines.append("written by:       \(writer)") }
         print(lines.joined(separator: "\n"))

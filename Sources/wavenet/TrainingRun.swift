@@ -23,6 +23,9 @@ struct TrainingRun {
         let processes = trainer.group.size
         let first = trainer.step, last = trainer.step + steps
         let started = monotonicSeconds()
+        // The clock goes on across runs: elapsed_seconds counts every run's training so far.
+        let before = trainer.settings.trainingSeconds ?? 0
+        func elapsed(_ now: Double = monotonicSeconds()) -> Double { before + now - started }
         var lastLoss = Double.nan
         var lastValidation: Double?
         var lastValidationByClass: [String: Double] = [:]
@@ -31,6 +34,7 @@ struct TrainingRun {
         /// Stops on an error after saving what can be saved: the error names what failed and the step kept.
         func stop(_ error: Error) -> Error {
             progress.finish()
+            trainer.settings.trainingSeconds = elapsed()
             if writer, saved != trainer.step, (try? trainer.save(to: checkpoint)) != nil { saved = trainer.step }
             return FileError((error as? FileError)?.path ?? checkpoint,
                              "\((error as? FileError)?.problem ?? "\(error)"); training stopped, \(checkpoint) keeps step \(saved)")
@@ -58,7 +62,7 @@ struct TrainingRun {
             }
             if let log {
                 var entry: [String: Any] = ["step": trainer.step, "loss_nats": lastLoss, "bits_per_sample": lastLoss / ln2,
-                                            "samples_per_second": rate, "elapsed_seconds": now - started, "processes": processes]
+                                            "samples_per_second": rate, "elapsed_seconds": elapsed(now), "processes": processes]
                 if processes > 1 { entry["communication_seconds"] = trainer.lastCommunicationSeconds }
                 if let validationBits { entry["validation_bits_per_sample"] = validationBits }
                 if !trainer.lastClassLosses.isEmpty {
@@ -69,6 +73,7 @@ struct TrainingRun {
                 do { try log.write(line + Data("\n".utf8)) } catch { throw stop(error) }
             }
             if trainer.step % saveEvery == 0 && !stopping {
+                trainer.settings.trainingSeconds = elapsed(now)
                 if writer { do { try trainer.save(to: checkpoint) } catch { throw stop(error) } }
                 saved = trainer.step
             }
@@ -82,6 +87,7 @@ struct TrainingRun {
         progress.finish()
         guard writer else { return }
         if stopping { printStatus("stopping at step \(trainer.step) (signal); saving") }
+        trainer.settings.trainingSeconds = elapsed()
         if saved != trainer.step || !FileManager.default.fileExists(atPath: checkpoint) {
             try trainer.save(to: checkpoint)
         }
@@ -91,7 +97,9 @@ struct TrainingRun {
         if ran > 0 {
             summary += String(format: " (%.0f samples/s); final loss %.4f nats, %.3f bits/sample", Double(ran * trainer.samplesPerStep) / elapsed, lastLoss, lastLoss / ln2)
         }
-        if let lastValidation { summary += String(format: "; validation %.3f bits/sample", lastValidation) }
+        if let lastValidation, let step = trainer.settings.lastValidationStep {
+            summary += String(format: "; validation %.3f bits/sample", lastValidation) + (step == trainer.step ? "" : " (at step \(step))")
+        }
         if !lastValidationByClass.isEmpty {
             summary += " (" + lastValidationByClass.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", ") + ")"
         }

@@ -83,7 +83,7 @@ final class VocabularyTests: XCTestCase {
         XCTAssertEqual(try keys(["info", model, "--json"]),
                        ["path", "config", "parameters", "receptive_field_samples", "receptive_field_ms", "step", "has_optimizer_state"])
         XCTAssertEqual(try keys(["eval", "--checkpoint", model, wav, "--json"]),
-                       ["nats_per_sample", "bits_per_sample", "samples", "unigram_bits_per_sample"])
+                       ["nats_per_sample", "bits_per_sample", "samples", "unigram_bits_per_sample", "silence_threshold_db", "files"])
         let generation = ["samples_per_second", "realtime_factor", "streams", "samples_per_stream", "threads", "kernel", "precision", "isa", "seconds",
                           "flops_per_sample", "gflops", "weight_bytes_per_step",
                           "sgemm_gflops", "weights_gb_per_second", "weight_read_bound_samples_per_second"]

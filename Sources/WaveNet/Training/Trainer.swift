@@ -112,6 +112,7 @@ public final class Trainer {
         guard hasValidation else { return nil }
         let result = try evaluator.evaluate(validation.items)
         settings.lastValidationBitsPerSample = result.total.bitsPerSample
+        settings.lastValidationStep = step
         var perClass: [Int: Evaluator.Result] = [:]
         for (id, members) in Dictionary(grouping: validation.items.indices.filter { validation.items[$0].classID != nil },
                                          by: { validation.items[$0].classID! }) {

@@ -18,6 +18,10 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     /// The latest figures, for `wavenet info`.
     public var lastTrainingBitsPerSample: Double?
     public var lastValidationBitsPerSample: Double?
+    /// The step of `lastValidationBitsPerSample`.
+    public var lastValidationStep: Int?
+    /// Wall-clock seconds of training over every run so far (the log's elapsed_seconds goes on from it).
+    public var trainingSeconds: Double?
     /// The release that last trained the model, "wavenet X.Y.Z".
     public var writtenBy: String?
 
@@ -28,6 +32,7 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
         case trainingFiles = "training_files", validationFiles = "validation_files"
         case lastTrainingBitsPerSample = "last_training_bits_per_sample"
         case lastValidationBitsPerSample = "last_validation_bits_per_sample"
+        case lastValidationStep = "last_validation_step", trainingSeconds = "training_seconds"
         case writtenBy = "written_by"
     }
 
