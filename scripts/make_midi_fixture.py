@@ -14,16 +14,18 @@ Tests/FeaturesTests/Fixtures/midi/:
 
 The MIDI files are written with mido (which writes running status), and read back with mido: its
 parser and tempo handling are independent of the Swift ones; the piano roll rules are written
-here from the spec, without the Swift code. Needs `pip install mido numpy`.
+here from the spec (wavenet_torch.notes_of and roll), without the Swift code. Needs `pip install mido numpy torch`.
 Usage: python3 scripts/make_midi_fixture.py [OUTPUT_FOLDER]
 """
 import json
-import math
 import os
 import sys
 
 import mido
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wavenet_torch import notes_of, roll  # noqa: E402
 
 SR, HOP = 16000, 160
 
@@ -97,69 +99,6 @@ def format1(path):
     m.save(path)
 
 
-def notes_of(path):
-    """The spec's notes, from mido's reading of the file: (channel, key, velocity, on, off) in seconds."""
-    m = mido.MidiFile(path)
-    tempo, seconds, previous_tick = 500000, 0.0, 0
-    tick = 0
-    open_notes, sustained = {}, {c: [] for c in range(16)}
-    pedal = [False] * 16
-    done, drums = [], 0
-    for message in mido.merge_tracks(m.tracks):
-        tick += message.time
-        seconds += mido.tick2second(tick - previous_tick, m.ticks_per_beat, tempo)
-        previous_tick = tick
-        if message.type == "set_tempo":
-            tempo = message.tempo
-        elif message.type == "note_on" and message.velocity > 0:
-            if message.channel == 9:
-                drums += 1
-                continue
-            open_notes.setdefault((message.channel, message.note), []).append((seconds, message.velocity))
-        elif message.type in ("note_off", "note_on"):
-            for on, velocity in open_notes.pop((message.channel, message.note), []):
-                note = [message.channel, message.note, velocity, on, seconds]
-                (sustained[message.channel] if pedal[message.channel] else done).append(note)
-        elif message.type == "control_change" and message.control == 64:
-            down = message.value >= 64
-            if pedal[message.channel] and not down:
-                for note in sustained[message.channel]:
-                    note[4] = seconds
-                    done.append(note)
-                sustained[message.channel] = []
-            pedal[message.channel] = down
-    end = seconds
-    for (channel, key), held in open_notes.items():
-        done += [[channel, key, velocity, on, end] for on, velocity in held]
-    for channel in range(16):
-        for note in sustained[channel]:
-            note[4] = end
-            done.append(note)
-    return done, end, drums
-
-
-def roll(notes, end, low, high):
-    K = high - low + 1
-    position = lambda t: t * SR / HOP
-    frames = 1 + max(0, math.ceil(position(end) - 1e-9))
-    values = np.zeros((frames, 2 * K), np.float32)
-    inside = outside = 0
-    for channel, key, velocity, on, off in notes:
-        if not low <= key <= high:
-            outside += 1
-            continue
-        inside += 1
-        first = math.floor(position(on) + 1e-9)
-        last = min(max(first, math.ceil(position(off) - 1e-9) - 1), frames - 1)
-        if first >= frames:
-            continue
-        k = key - low
-        for f in range(first, last + 1):
-            values[f, k] = max(values[f, k], velocity / 127)
-        values[first, K + k] = 1
-    return values, frames, inside, outside
-
-
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "Tests", "FeaturesTests", "Fixtures", "midi")
     os.makedirs(out, exist_ok=True)
@@ -169,7 +108,7 @@ def main():
         notes, end, drums = notes_of(path)
         summary = {"end": end, "drum_notes": drums, "notes": len(notes)}
         for suffix, (low, high) in [("", (21, 108)), ("-narrow", (60, 72))]:
-            values, frames, inside, outside = roll(notes, end, low, high)
+            values, frames, inside, outside = roll(notes, end, low, high, SR, HOP)
             np.save(os.path.join(out, name + suffix + ".npy"), values)
             summary["frames" + suffix.replace("-", "_")] = frames
             summary["in_range" + suffix.replace("-", "_")] = inside

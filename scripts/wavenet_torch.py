@@ -16,7 +16,9 @@ edges (never padded with zero frames of one's own: conv2 pads `a` with zeros, an
 is not zero).
 """
 import json
+import math
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -134,6 +136,73 @@ def stft_magnitude(x, n_fft, win, hop):
     window = torch.hann_window(win, periodic=True, dtype=x.dtype)
     return torch.stft(x, n_fft, hop_length=hop, win_length=win, window=window, center=True,
                       pad_mode="reflect", return_complex=True).abs()
+
+
+def notes_of(path):
+    """The spec's notes, from mido's reading of the file: (channel, key, velocity, on, off) in seconds."""
+    import mido  # only the notes functions need it
+
+    m = mido.MidiFile(path)
+    tempo, seconds, previous_tick = 500000, 0.0, 0
+    tick = 0
+    open_notes, sustained = {}, {c: [] for c in range(16)}
+    pedal = [False] * 16
+    done, drums = [], 0
+    for message in mido.merge_tracks(m.tracks):
+        tick += message.time
+        seconds += mido.tick2second(tick - previous_tick, m.ticks_per_beat, tempo)
+        previous_tick = tick
+        if message.type == "set_tempo":
+            tempo = message.tempo
+        elif message.type == "note_on" and message.velocity > 0:
+            if message.channel == 9:
+                drums += 1
+                continue
+            open_notes.setdefault((message.channel, message.note), []).append((seconds, message.velocity))
+        elif message.type in ("note_off", "note_on"):
+            for on, velocity in open_notes.pop((message.channel, message.note), []):
+                note = [message.channel, message.note, velocity, on, seconds]
+                (sustained[message.channel] if pedal[message.channel] else done).append(note)
+        elif message.type == "control_change" and message.control == 64:
+            down = message.value >= 64
+            if pedal[message.channel] and not down:
+                for note in sustained[message.channel]:
+                    note[4] = seconds
+                    done.append(note)
+                sustained[message.channel] = []
+            pedal[message.channel] = down
+    end = seconds
+    for (channel, key), held in open_notes.items():
+        done += [[channel, key, velocity, on, end] for on, velocity in held]
+    for channel in range(16):
+        for note in sustained[channel]:
+            note[4] = end
+            done.append(note)
+    return done, end, drums
+
+
+def roll(notes, end, low, high, sample_rate, hop, frames=None):
+    """MODEL_SPEC.md `notes` features of `notes_of`'s notes: [frames, 2K] float32 (held keys' velocity / 127,
+    then onsets), with the spec's frame count for MIDI alone unless `frames` (1 + T // hop beside T samples)."""
+    K = high - low + 1
+    position = lambda t: t * sample_rate / hop
+    frames = frames or 1 + max(0, math.ceil(position(end) - 1e-9))
+    values = np.zeros((frames, 2 * K), np.float32)
+    inside = outside = 0
+    for channel, key, velocity, on, off in notes:
+        if not low <= key <= high:
+            outside += 1
+            continue
+        inside += 1
+        first = math.floor(position(on) + 1e-9)
+        last = min(max(first, math.ceil(position(off) - 1e-9) - 1), frames - 1)
+        if first >= frames:
+            continue
+        k = key - low
+        for f in range(first, last + 1):
+            values[f, k] = max(values[f, k], velocity / 127)
+        values[first, K + k] = 1
+    return values, frames, inside, outside
 
 
 def metadata(config, step=0, train=None):

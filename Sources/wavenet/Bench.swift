@@ -47,18 +47,23 @@ struct BenchTrain: ParsableCommand {
 
 struct BenchGenerate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "generate", abstract: "Time generation: samples per second (all streams) and the real-time factor.")
+        commandName: "generate", abstract: "Time generation: samples per second (all streams) and the real-time factor.",
+        usage: """
+            wavenet bench generate [--checkpoint <file>] [--streams <n>] [--samples <n>] [--threads <n>]
+                                   [--kernel naive|baseline|fused] [--isa avx512|avx2|plain] [--precision float|half]
+                                   [--json] [architecture options of a random model]
+            """)
 
     @Option(help: "Use this model's weights and architecture instead of a random model.") var checkpoint: String?
     @OptionGroup var architecture: ArchitectureOptions
     @Option(help: "Streams generated together.") var streams = 1
     @Option(help: "Samples per stream.") var samples = 16000
-    @Option(help: "naive (a full forward pass per sample, the reference), baseline (separate small products), or fused (default).")
+    @Option(help: "naive (a full forward pass per sample, the reference), baseline (separate small products), or fused.")
     var kernel: GenerationBenchmark.Kernel = .fused
     @Flag(help: .hidden) var naive = false  // the old spelling of --kernel naive
     @Option(help: "Instruction set of the C kernels: avx512, avx2 or plain (default: the best this CPU has).")
     var isa: KernelPath?
-    @Option(help: "Weights of the fused kernel: float (default) or half.") var precision: WeightPrecision = .float
+    @Option(help: "Weights of the fused kernel: float or half.") var precision: WeightPrecision = .float
     @Option(help: "CPU threads (with several streams, lanes of streams run on them).") var threads = 1
     @Flag(help: "Print one JSON object.") var json = false
 

@@ -14,7 +14,7 @@ struct Generate: ParsableCommand {
     @Option(help: "Samples to generate per stream (instead of --seconds), \(Limits.samples.text).") var samples: Int?
     @Option(help: "Streams generated together, one file each, \(Limits.streams.text).") var streams = 1
     @Option(name: .customLong("count"), help: .hidden) var countAlias: Int?
-    @Option(help: "Sample format of the file (default s16) and, with --play, of ALSA (default float, else s16): s16 or float.")
+    @Option(help: "Sample format: s16 or float; of the file (default: s16) and, with --play, of ALSA (default: float, else s16).")
     var sampleFormat: SampleFormat?
     @Option(name: .customLong("format"), help: .hidden) var formatAlias: SampleFormat?
     @Option(help: "CPU threads, \(Limits.threads.text).") var threads = 1

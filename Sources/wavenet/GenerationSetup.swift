@@ -7,7 +7,7 @@ import WaveNet
 
 /// The options `generate` and `play` share: which model, which class, how to sample, the prime.
 struct SamplingOptions: ParsableArguments {
-    @Option(help: "The model: a path, or a shipped model's name (default, vocoder, piano-notes). Default: default; with --from, vocoder for audio and .npy, piano-notes for MIDI.")
+    @Option(help: "The model: a path, or a shipped model's name: default, vocoder, piano-notes. (default: default; with --from, vocoder for audio and .npy, piano-notes for MIDI)")
     var checkpoint: String?
     @Option(help: "Seconds of audio to generate per stream, \(Limits.seconds.text).") var seconds: Double?
     @Option(name: .customLong("temperature"), help: "Sampling temperature, \(Limits.temperature.text): 1 samples the model's distribution, 0 always takes the likeliest class (which collapses to near silence: a WaveNet needs its noise). (default: 1.0)")
@@ -18,7 +18,7 @@ struct SamplingOptions: ParsableArguments {
     @Option(help: "Class id(s) of a conditioned model, instead of --class.") var classId: String?
     @Option(help: "With a mel model: audio to resynthesise (its length) or a .npy of mel frames ([F, frames], [1, F, frames] or [frames, F]), giving (frames - 1) * hop samples. With a notes model: a MIDI file to render. Repeat for several streams. Without --checkpoint, the shipped model of that kind.")
     var from: [String] = []
-    @Option(help: "Seconds a MIDI render goes on after its last event, \(Limits.tail.text), so that the last notes ring out (default 1).")
+    @Option(help: "Seconds a MIDI render goes on after its last event, \(Limits.tail.text), so that the last notes ring out (default: 1).")
     var tail: Double?
     @Option(name: .customLong("precision"), help: "Weights during generation: float, or half (IEEE half precision: half the bytes read per sample, faster where reading the weights bounds the speed; logits within 0.3% of float's). (default: float)")
     var precisionOption: WeightPrecision?

@@ -6,13 +6,13 @@ import WaveNet
 
 /// The architecture flags shared by `train` and `bench`.
 struct ArchitectureOptions: ParsableArguments {
-    @Option(help: "Model sample rate in Hz.") var sampleRate: Int?
-    @Option(help: "mu-law classes Q (softmax size).") var quantizationChannels: Int?
-    @Option(help: "Residual channels R.") var residualChannels: Int?
-    @Option(help: "Dilation (gate) channels D.") var dilationChannels: Int?
-    @Option(help: "Skip channels S.") var skipChannels: Int?
-    @Option(help: "Number of dilation stacks K, \(Limits.stacks.text).") var stacks: Int?
-    @Option(help: "Layers per stack N: dilations 1, 2, ..., 2^(N-1); \(Limits.depth.text).") var depth: Int?
+    @Option(help: "Model sample rate in Hz. (default: 16000)") var sampleRate: Int?
+    @Option(help: "mu-law classes Q (softmax size). (default: 256)") var quantizationChannels: Int?
+    @Option(help: "Residual channels R. (default: 32)") var residualChannels: Int?
+    @Option(help: "Dilation (gate) channels D. (default: 32)") var dilationChannels: Int?
+    @Option(help: "Skip channels S. (default: 128)") var skipChannels: Int?
+    @Option(help: "Number of dilation stacks K, \(Limits.stacks.text). (default: 2)") var stacks: Int?
+    @Option(help: "Layers per stack N: dilations 1, 2, ..., 2^(N-1); \(Limits.depth.text). (default: 10)") var depth: Int?
 
     /// True when any architecture flag was given.
     var anyGiven: Bool {
@@ -62,15 +62,15 @@ struct LocalOptions: ParsableArguments {
 
     @Option(help: "Local conditioning: mel (a vocoder: mel spectrogram frames steer every sample) or notes (an instrument: a piano roll from each audio file's MIDI, piece.mid beside piece.flac).")
     var local: Kind?
-    @Option(help: "Channels C of the frame network, \(Limits.localHidden.text) (default 64).") var localHidden: Int?
+    @Option(help: "Channels C of the frame network, \(Limits.localHidden.text) (default: 64).") var localHidden: Int?
     @Option(help: "Samples per feature frame (mel: 200 at 16 kHz, 256 at 22.05 kHz, 12.5 ms elsewhere; notes: 10 ms, 160 at 16 kHz).") var hop: Int?
     @Option(name: .customLong("n-fft"), help: "FFT size of the mel features, even (default: 4 hops; 1024 at 22.05 kHz).") var nFFT: Int?
     @Option(help: "Window length of the mel features, at most --n-fft (default: --n-fft).") var win: Int?
-    @Option(help: "Mel bands F (default 80).") var mels: Int?
-    @Option(help: "Lowest mel frequency in Hz (default 0).") var fmin: Double?
+    @Option(help: "Mel bands F (default: 80).") var mels: Int?
+    @Option(help: "Lowest mel frequency in Hz (default: 0).") var fmin: Double?
     @Option(help: "Highest mel frequency in Hz (default: 8000, or half the rate if lower).") var fmax: Double?
-    @Option(help: "Lowest MIDI key of the notes features (default 21, the piano's A0).") var low: Int?
-    @Option(help: "Highest MIDI key of the notes features (default 108, the piano's C8).") var high: Int?
+    @Option(help: "Lowest MIDI key of the notes features (default: 21, the piano's A0).") var low: Int?
+    @Option(help: "Highest MIDI key of the notes features (default: 108, the piano's C8).") var high: Int?
     @Flag(inversion: .prefixedNo, help: "A causal frame network, which reads no future frames (default: --causal for notes, which live play needs; --no-causal for mel).")
     var causal: Bool?
 

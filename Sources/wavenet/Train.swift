@@ -22,23 +22,23 @@ struct Train: ParsableCommand {
     @Flag(help: "Continue training the checkpoint.") var resume = false
     @Flag(help: "Replace an existing checkpoint instead of refusing to start.") var overwrite = false
     @Option(help: "Training steps to run now, \(Limits.steps.text).") var steps = 1000
-    @Option(help: "Sequences per step, \(Limits.batch.text) (default 4).") var batch: Int?
-    @Option(help: "Scored samples per sequence, \(Limits.segment.text) (default 8000).") var segment: Int?
-    @Option(help: "Adam learning rate, \(Limits.learningRate.text) (default 0.001).") var learningRate: Float?
+    @Option(help: "Sequences per step, \(Limits.batch.text) (default: 4).") var batch: Int?
+    @Option(help: "Scored samples per sequence, \(Limits.segment.text) (default: 8000).") var segment: Int?
+    @Option(help: "Adam learning rate, \(Limits.learningRate.text) (default: 0.001).") var learningRate: Float?
     @Option(help: "Clip the gradient's L2 norm to this value, \(Limits.gradientClip.text) (default: no clipping).") var gradientClip: Float?
-    @Option(help: "Random seed for initialisation and data order (default 1).") var seed: UInt64?
-    @Option(help: "CPU threads per process, \(Limits.threads.text) (default 2; under mpirun the cores divided by the processes on the host).")
+    @Option(help: "Random seed for initialisation and data order (default: 1).") var seed: UInt64?
+    @Option(help: "CPU threads per process, \(Limits.threads.text) (default: 2; under mpirun the cores divided by the processes on the host).")
     var threads: Int?
     @Option(help: "Save the checkpoint every N steps (and always at the end), \(Limits.saveEvery.text).") var saveEvery = 500
     @Option(help: "Compute validation bits/sample every N steps (and at the end), \(Limits.validateEvery.text).") var validateEvery = 500
-    @Option(help: "Fraction of files held out for validation, whole files, \(Limits.validationFraction.text) (default 0.1).")
+    @Option(help: "Fraction of files held out for validation, whole files, \(Limits.validationFraction.text) (default: 0.1).")
     var validationFraction: Double?
-    @Option(help: "Trim leading/trailing audio quieter than this many dBFS (\(Limits.silenceThreshold.text)), or 'off' (default -50).")
+    @Option(help: "Trim leading/trailing audio quieter than this many dBFS (\(Limits.silenceThreshold.text)), or 'off' (default: -50).")
     var silenceThreshold: SilenceThreshold?
     @Option(help: "Append one JSON object per step to this file.") var log: String?
     @Flag(help: "Global conditioning: every immediate sub-folder of the data folder is a class named after it.")
     var conditioned = false
-    @Option(help: "Size G of the class embedding with --conditioned, \(Limits.condChannels.text) (default 16).") var condChannels: Int?
+    @Option(help: "Size G of the class embedding with --conditioned, \(Limits.condChannels.text) (default: 16).") var condChannels: Int?
     @OptionGroup(title: "Architecture (new models only)") var architecture: ArchitectureOptions
     @OptionGroup(title: "Local conditioning (new models only)") var localOptions: LocalOptions
 
