@@ -10,7 +10,7 @@ struct SamplingOptions: ParsableArguments {
     @Option(help: "The model: a path, or a shipped model's name: default, vocoder, piano-notes. (default: default; with --from, vocoder for audio and .npy, piano-notes for MIDI)")
     var checkpoint: String?
     @Option(help: "Seconds of audio to generate per stream, \(Limits.seconds.text).") var seconds: Double?
-    @Option(name: .customLong("temperature"), help: "Sampling temperature, \(Limits.temperature.text): 1 samples the model's distribution, 0 always takes the likeliest class (which collapses to near silence: a WaveNet needs its noise). (default: 1.0)")
+    @Option(name: .customLong("temperature"), help: "Sampling temperature, \(Limits.temperature.text): 1 samples the model's distribution, 0 always takes the likeliest class (which collapses to near silence: a WaveNet needs its noise); 1.0-1.3 sounds closest to the recordings for the shipped piano (README). (default: 1.0)")
     var temperatureOption: Float?
     @Option(name: .customLong("seed"), help: "Random seed: the same seed and options give the same audio. (default: 1)") var seedOption: UInt64?
     @Option(help: "Audio to continue from (any format; resampled, mixed to mono).") var prime: String?
