@@ -37,6 +37,8 @@ let package = Package(
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Conditioning features: mel spectrograms (FFTW). Arrays in, arrays out; no files.
         .target(name: "Features", dependencies: ["CFFTW"]),
+        // TensorBoard event files: protobuf encoding, TFRecord framing, CRC-32C. Bytes in, bytes out.
+        .target(name: "TensorBoard", dependencies: ["FileIO"]),
         // Data-parallel training across processes and hosts: MPI as the model's ProcessGroup.
         .target(name: "Cluster", dependencies: ["CMPI", "WaveNet"]),
         // Audio files, folders, resampling, mu-law, ALSA playback.
@@ -44,7 +46,7 @@ let package = Package(
 
         // MARK: - Tool
         .executableTarget(name: "wavenet", dependencies: [
-            "WaveNet", "AudioIO", "Features", "FileIO", "Cluster",
+            "WaveNet", "AudioIO", "Features", "FileIO", "Cluster", "TensorBoard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -54,7 +56,8 @@ let package = Package(
         .testTarget(name: "WaveNetTests", dependencies: ["WaveNet", "FileIO", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "FileIO", "CSndFile", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "WaveNet", "AudioIO", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["AudioIO", "WaveNet", "Features", "FileIO", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["AudioIO", "WaveNet", "Features", "FileIO", "TensorBoard", "TestSupport"]),
+        .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FuzzTests", dependencies: ["AudioIO", "WaveNet", "Features", "FileIO", "CSndFile", "TestSupport"]),
     ],
     // Swift 6 data-race checking. Threads share state only under locks (SampleRing, LivePlayback)

@@ -1,0 +1,2 @@
+	®9öÌ~ÅÚAbrain.Event:2R.
+,tensorboard.summary.writer.event_file_writer
