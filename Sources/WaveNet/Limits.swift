@@ -58,6 +58,7 @@ public enum Limits {
     public static let streams = Limit("--streams", 1...4096)
     public static let temperature = Limit<Float>("--temperature", 0...100)
     public static let prebuffer = Limit("--prebuffer", 0.0...3600)
+    public static let sampleSeconds = Limit("--sample-seconds", 0.0...60)
     /// Seconds a MIDI render goes on after its last event, with zero frames, so that notes ring out.
     public static let tail = Limit("--tail", 0.0...60)
     // Benchmarks

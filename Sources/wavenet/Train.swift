@@ -3,6 +3,7 @@ import AudioIO
 import Cluster
 import FileIO
 import Foundation
+import TensorBoard
 import WaveNet
 
 struct Train: ParsableCommand {
@@ -36,6 +37,10 @@ struct Train: ParsableCommand {
     @Option(help: "Trim leading/trailing audio quieter than this many dBFS (\(Limits.silenceThreshold.text)), or 'off' (default: -50).")
     var silenceThreshold: SilenceThreshold?
     @Option(help: "Append one JSON object per step to this file.") var log: String?
+    @Option(help: "Write TensorBoard event files into this folder (created if missing): scalars every step, validations, and audio samples at each save.")
+    var tensorboard: String?
+    @Option(help: "Seconds of audio generated for TensorBoard at each save, \(Limits.sampleSeconds.text); 0 for none. (default: 2)")
+    var sampleSeconds: Double?
     @Flag(help: "Global conditioning: every immediate sub-folder of the data folder is a class named after it.")
     var conditioned = false
     @Option(help: "Size G of the class embedding with --conditioned, \(Limits.condChannels.text) (default: 16).") var condChannels: Int?
@@ -57,6 +62,9 @@ struct Train: ParsableCommand {
         }
         if resume && localOptions.anyGiven { throw ValidationError("--local and its settings apply to new models; on --resume they come from the checkpoint") }
         if let log, FileIdentity.same(log, checkpoint) { throw ValidationError("--log and --checkpoint name the same file") }
+        try checkLimits { try Limits.sampleSeconds.check(sampleSeconds) }
+        if sampleSeconds != nil && tensorboard == nil { throw ValidationError("--sample-seconds goes with --tensorboard") }
+        if tensorboard == "" { throw ValidationError("--tensorboard is empty") }
         if let processes = MPIEnvironment.detect()?.size, let batch, batch % processes != 0 {
             throw ValidationError("--batch \(batch) does not divide by the \(processes) processes (--batch is the global batch; each process takes an equal share)")
         }
@@ -91,6 +99,7 @@ struct Train: ParsableCommand {
         let lock = writer ? try FileLock(for: checkpoint) : nil
         defer { withExtendedLifetime(lock) {} }
         if writer, let log { try OutputFile.check(log, inputs: [("--checkpoint", checkpoint), ("data folder", dataFolder)]) }
+        if writer, let tensorboard { try EventFile.prepare(tensorboard) }
         let exists = FileManager.default.fileExists(atPath: checkpoint)
         var start: Checkpoint
         var settings = TrainingSettings()
@@ -188,8 +197,11 @@ struct Train: ParsableCommand {
                     + "\(start.parameters.parameterCount) parameters, from step \(trainer.step)"
                     + (group.size > 1 ? "; \(group.size) processes, \(settings.batch / group.size) sequences and \(threadCount) threads each" : "")) }
 
+        let summaries = try writer ? tensorboard.map {
+            try TrainingSummaries(folder: $0, trainer: trainer, sampleSeconds: sampleSeconds ?? 2, resumed: resume)
+        } : nil
         try TrainingRun(trainer: trainer, writer: writer, checkpoint: checkpoint, steps: steps, saveEvery: saveEvery,
-                        validateEvery: validateEvery, logPath: log).run()
+                        validateEvery: validateEvery, logPath: log, summaries: summaries, resumed: resume).run()
     }
 
     /// `settings` with the flags given applied (and checked by its `validate`, as stored settings are).

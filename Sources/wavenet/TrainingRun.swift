@@ -15,6 +15,10 @@ struct TrainingRun {
     let validateEvery: Int
     /// Appended to, never truncated.
     let logPath: String?
+    /// TensorBoard's view of the run (rank 0 only).
+    let summaries: TrainingSummaries?
+    /// A --resume run: the log says so before its first step.
+    let resumed: Bool
 
     func run() throws {
         let log = writer ? try logPath.map(AppendFile.init) : nil
@@ -31,6 +35,13 @@ struct TrainingRun {
         var lastValidationByClass: [String: Double] = [:]
         let classNames = trainer.parameters.config.classNames ?? []
         var saved = trainer.step
+        if resumed, let log {
+            // A reader takes the last line for each step: the steps an interrupted run logged past
+            // the checkpoint come again after this line.
+            let line = try JSONSerialization.data(withJSONObject: ["resumed_from_step": trainer.step, "wall_time": Date().timeIntervalSince1970,
+                                                                   "elapsed_seconds": before], options: [.sortedKeys])
+            try log.write(line + Data("\n".utf8))
+        }
         /// Stops on an error after saving what can be saved: the error names what failed and the step kept.
         func stop(_ error: Error) -> Error {
             progress.finish()
@@ -62,7 +73,8 @@ struct TrainingRun {
             }
             if let log {
                 var entry: [String: Any] = ["step": trainer.step, "loss_nats": lastLoss, "bits_per_sample": lastLoss / ln2,
-                                            "samples_per_second": rate, "elapsed_seconds": elapsed(now), "processes": processes]
+                                            "samples_per_second": rate, "elapsed_seconds": elapsed(now), "processes": processes,
+                                            "gradient_norm": trainer.lastGradientNorm, "learning_rate": Double(trainer.settings.learningRate)]
                 if processes > 1 { entry["communication_seconds"] = trainer.lastCommunicationSeconds }
                 if let validationBits { entry["validation_bits_per_sample"] = validationBits }
                 if !trainer.lastClassLosses.isEmpty {
@@ -72,10 +84,19 @@ struct TrainingRun {
                 let line = try JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys])
                 do { try log.write(line + Data("\n".utf8)) } catch { throw stop(error) }
             }
+            if let summaries {
+                do {
+                    if trainer.step == first + 1 { try summaries.describeRun(step: trainer.step) }
+                    try summaries.step(trainer.step, bitsPerSample: lastLoss / ln2, samplesPerSecond: rate,
+                                       gradientNorm: trainer.lastGradientNorm, learningRate: trainer.settings.learningRate)
+                    if let validationBits { try summaries.validation(trainer.step, bitsPerSample: validationBits, byClass: validationByClass) }
+                } catch { throw stop(error) }
+            }
             if trainer.step % saveEvery == 0 && !stopping {
                 trainer.settings.trainingSeconds = elapsed(now)
                 if writer { do { try trainer.save(to: checkpoint) } catch { throw stop(error) } }
                 saved = trainer.step
+                do { try summaries?.samples(trainer.step) } catch { throw stop(error) }
             }
             let done = trainer.step - first
             let eta = (now - started) / Double(done) * Double(last - trainer.step)
@@ -90,6 +111,8 @@ struct TrainingRun {
         trainer.settings.trainingSeconds = elapsed()
         if saved != trainer.step || !FileManager.default.fileExists(atPath: checkpoint) {
             try trainer.save(to: checkpoint)
+            // The last save's sample too, unless a signal asked to stop at once.
+            if !stopping { try summaries?.samples(trainer.step) }
         }
         let elapsed = monotonicSeconds() - started
         let ran = trainer.step - first

@@ -114,7 +114,9 @@ final class DistributedTrainingTests: XCTestCase {
                                      "--threads", "1", "--log", root + "/mixed.jsonl"])
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertTrue(second.stderr.contains("from step 4"), second.stderr)
-        XCTAssertEqual(try logEntries(root + "/mixed.jsonl").map { $0["step"] as? Int }, [5, 6])
+        let entries = try logEntries(root + "/mixed.jsonl")
+        XCTAssertEqual(entries.first?["resumed_from_step"] as? Int, 4)
+        XCTAssertEqual(entries.dropFirst().map { $0["step"] as? Int }, [5, 6])
         // Two processes then one draw the same windows as one all along.
         try assertSameWeights(root + "/straight.safetensors", root + "/mixed.safetensors")
     }

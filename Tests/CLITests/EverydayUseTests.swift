@@ -84,10 +84,11 @@ final class EverydayUseTests: XCTestCase {
         let first = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         XCTAssertEqual(try runWavenet(["train", data, "--checkpoint", model, "--resume", "--steps", "2", "--validate-every", "100", "--log", log]).status, 0)
         let all = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
-        XCTAssertEqual(all.count, 6)
-        XCTAssertGreaterThan(all[4]["elapsed_seconds"] as! Double, first[3]["elapsed_seconds"] as! Double, "the clock goes on")
+        XCTAssertEqual(all.count, 7)
+        XCTAssertEqual(all[4]["resumed_from_step"] as? Int, 4, "the log says where the resumed run starts")
+        XCTAssertGreaterThan(all[5]["elapsed_seconds"] as! Double, first[3]["elapsed_seconds"] as! Double, "the clock goes on")
         let resumed = TrainingSettings.decode(try Checkpoint.load(model).trainingJSON)!
         XCTAssertEqual(resumed.lastValidationStep, 6, "validated at the last step")
-        XCTAssertGreaterThanOrEqual(resumed.trainingSeconds!, all[5]["elapsed_seconds"] as! Double)
+        XCTAssertGreaterThanOrEqual(resumed.trainingSeconds!, all[6]["elapsed_seconds"] as! Double)
     }
 }

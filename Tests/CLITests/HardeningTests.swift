@@ -70,7 +70,7 @@ final class HardeningTests: XCTestCase {
         XCTAssertEqual(try runWavenet(["train", data, "--checkpoint", checkpoint, "--overwrite", "--steps", "2", "--log", log] + tiny).status, 0)
         XCTAssertEqual(try lines(), 4, "a new run appends too")
         XCTAssertEqual(try runWavenet(["train", data, "--checkpoint", checkpoint, "--resume", "--steps", "1", "--log", log]).status, 0)
-        XCTAssertEqual(try lines(), 5)
+        XCTAssertEqual(try lines(), 6, "a resume line, then the step")
         let saved = try digest(checkpoint)
         let same = try runWavenet(["train", data, "--checkpoint", checkpoint, "--resume", "--steps", "1", "--log", root + "/./m.safetensors"])
         XCTAssertEqual(same.status, 64, same.stderr)

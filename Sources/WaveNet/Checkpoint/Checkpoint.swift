@@ -23,8 +23,10 @@ public struct Checkpoint {
 
     // MARK: - Writing
 
+    /// The `config` metadata: MODEL_SPEC's JSON of the architecture.
+    public var configJSON: String { String(decoding: try! Self.configEncoder.encode(config), as: UTF8.self) }
+
     public func serialized() -> Safetensors {
-        let configJSON = String(decoding: try! Self.configEncoder.encode(config), as: UTF8.self)
         var file = Safetensors(metadata: ["format": Self.format, "config": configJSON, "step": String(step), "train": trainingJSON])
         let tensors = parameters.layout.tensors
         func add(_ prefix: String, _ buffer: FloatBuffer) {

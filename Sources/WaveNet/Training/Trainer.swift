@@ -45,6 +45,10 @@ public final class Trainer {
     }
 
     public var hasValidation: Bool { !validation.items.isEmpty }
+    /// The held-out files, for samples of local models.
+    public var validationItems: [Corpus.Item] { validation.items }
+    /// The last step's gradient L2 norm before clipping.
+    public private(set) var lastGradientNorm = 0.0
     public var skippedTrainingItems: [String] { sampler.skippedItems }
     public var samplesPerStep: Int { settings.batch * settings.segment }
 
@@ -101,6 +105,7 @@ public final class Trainer {
         guard loss.isFinite else { throw ModelError.nonFiniteLoss(step: step + 1) }
         let norm = Adam.clip(engine.gradients, maxNorm: settings.gradientClip)
         guard norm.isFinite else { throw ModelError.nonFiniteLoss(step: step + 1) }
+        lastGradientNorm = Double(norm)
         step += 1
         adam.update(parameters.values, engine.gradients, optimizerState, step: step)
         settings.lastTrainingBitsPerSample = loss / log(2)

@@ -1,0 +1,150 @@
+import AudioIO
+import Foundation
+import TensorBoard
+import TestSupport
+import WaveNet
+import XCTest
+
+/// `train --tensorboard DIR` read back with our own TFRecord reader (framing and both CRCs
+/// checked): every step's scalars equal the JSONL log's, one audio sample per save, step numbers
+/// that go on across --resume, and a run killed between saves shows each step once.
+final class TensorBoardCommandTests: XCTestCase {
+    let tiny = ["--residual-channels", "8", "--dilation-channels", "8", "--skip-channels", "16", "--quantization-channels", "64",
+                "--stacks", "1", "--depth", "4", "--segment", "400", "--batch", "2", "--threads", "1", "--validation-fraction", "0.34"]
+
+    func makeCorpus(_ root: String) throws -> String {
+        let data = root + "/data"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        for (i, f) in [220.0, 330.0, 440.0].enumerated() {
+            try AudioFile.write((0..<8000).map { Float(0.3 * sin(2 * Double.pi * f * Double($0) / 16000)) }, sampleRate: 16000, to: "\(data)/t\(i).wav")
+        }
+        return data
+    }
+
+    /// What TensorBoard shows: the files in order, each event applied, and a SessionLog START at
+    /// step s dropping what earlier files logged at s and after.
+    struct View {
+        var scalars: [String: [Int: Float]] = [:]
+        var audio: [(tag: String, step: Int, rate: Float, frames: Int64)] = []
+        var texts: [String] = []
+        var starts: [Int] = []
+    }
+
+    func read(_ folder: String) throws -> View {
+        var view = View()
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("events.out.tfevents.") }.sorted()
+        for name in files {
+            let records = try TFRecord.records(Array(try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(name)"))))
+            XCTAssertEqual(try ProtobufFields(records[0]).string(3), "brain.Event:2", name)
+            for record in records.dropFirst() {
+                let event = try ProtobufFields(record)
+                let step = Int(event.int64(2) ?? 0)
+                if let log = try event.message(7) {
+                    XCTAssertEqual(log.int64(1), 1)
+                    view.starts.append(step)
+                    for tag in view.scalars.keys { view.scalars[tag] = view.scalars[tag]!.filter { $0.key < step } }
+                    view.audio.removeAll { $0.step >= step }
+                    continue
+                }
+                let value = try event.message(5)!.message(1)!
+                let tag = value.string(1)!
+                if let simple = value.float(2) {
+                    view.scalars[tag, default: [:]][step] = simple
+                } else if let audio = try value.message(6) {
+                    view.audio.append((tag, step, audio.float(1)!, audio.int64(3)!))
+                } else if try value.message(8) != nil {
+                    view.texts.append(tag)
+                }
+            }
+        }
+        return view
+    }
+
+    /// The log's last line for each step (a reader's rule after a resume).
+    func logByStep(_ path: String) throws -> [Int: [String: Any]] {
+        var out: [Int: [String: Any]] = [:]
+        for line in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n") {
+            let entry = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            if let step = entry["step"] as? Int { out[step] = entry }
+        }
+        return out
+    }
+
+    func assertScalarsEqualLog(_ view: View, _ log: [Int: [String: Any]], file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(Set(view.scalars["train/bits_per_sample"]?.keys ?? [:].keys), Set(log.keys), file: file, line: line)
+        for (step, entry) in log {
+            for (tag, key) in [("train/bits_per_sample", "bits_per_sample"), ("train/samples_per_second", "samples_per_second"),
+                               ("train/gradient_norm", "gradient_norm"), ("train/learning_rate", "learning_rate"),
+                               ("validation/bits_per_sample", "validation_bits_per_sample")] {
+                guard let value = entry[key] as? Double else { continue }
+                XCTAssertEqual(view.scalars[tag]?[step], Float(value), "\(tag) at step \(step)", file: file, line: line)
+            }
+        }
+    }
+
+    func testScalarsAudioAndResume() throws {
+        let root = makeTemporaryFolder(self)
+        let data = try makeCorpus(root)
+        let model = root + "/m.safetensors", log = root + "/m.jsonl", board = root + "/board"
+        let first = try runWavenet(["train", data, "--checkpoint", model, "--steps", "5", "--save-every", "2", "--validate-every", "2",
+                                    "--tensorboard", board, "--sample-seconds", "0.25", "--log", log] + tiny)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        var view = try read(board)
+        assertScalarsEqualLog(view, try logByStep(log))
+        XCTAssertEqual(Set(view.scalars["validation/bits_per_sample"]!.keys), [2, 4, 5])
+        XCTAssertEqual(view.audio.map(\.step), [2, 4, 5], "one sample per save, the last save included")
+        XCTAssertEqual(Set(view.audio.map(\.tag)), ["samples/generated"])
+        XCTAssertTrue(view.audio.allSatisfy { $0.rate == 16000 && $0.frames == 4000 })
+        XCTAssertEqual(view.texts, ["run/command/text_summary", "run/config/text_summary"])
+
+        let second = try runWavenet(["train", data, "--checkpoint", model, "--resume", "--steps", "3", "--save-every", "2",
+                                     "--tensorboard", board, "--sample-seconds", "0.25", "--log", log])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        view = try read(board)
+        XCTAssertEqual(view.starts, [6])
+        XCTAssertEqual(view.scalars["train/bits_per_sample"]!.keys.sorted(), Array(1...8))
+        assertScalarsEqualLog(view, try logByStep(log))
+        XCTAssertEqual(view.audio.map(\.step), [2, 4, 5, 6, 8])
+
+        // A folder that is a file is refused before training; --sample-seconds needs --tensorboard.
+        _ = FileManager.default.createFile(atPath: root + "/file", contents: Data())
+        assertRefusal(try runWavenet(["train", data, "--checkpoint", root + "/x.safetensors", "--steps", "1", "--tensorboard", root + "/file"] + tiny),
+                      path: root + "/file", problem: "is not a folder")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/x.safetensors"))
+        XCTAssertEqual(try runWavenet(["train", data, "--checkpoint", root + "/x.safetensors", "--sample-seconds", "1"] + tiny).status, 64)
+    }
+
+    /// A run stopped hard between two saves logged steps its checkpoint does not have; after
+    /// --resume, TensorBoard (SessionLog START) and the log's last-line rule show each step once,
+    /// with the resumed run's values.
+    func testARunKilledBetweenSavesShowsEachStepOnce() throws {
+        let root = makeTemporaryFolder(self)
+        let data = try makeCorpus(root)
+        let model = root + "/m.safetensors", log = root + "/m.jsonl", board = root + "/board"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: wavenetBinary)
+        process.arguments = ["train", data, "--checkpoint", model, "--steps", "100000", "--save-every", "5", "--validate-every", "1000",
+                             "--tensorboard", board, "--sample-seconds", "0", "--log", log] + tiny
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        func logged() -> Int { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").count }
+        while logged() < 7 && Date() < deadline { usleep(2000) }
+        kill(process.processIdentifier, SIGSTOP)
+        usleep(100_000)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let kept = try Checkpoint.load(model).step
+        let loggedSteps = try logByStep(log).keys.max()!
+        XCTAssertGreaterThanOrEqual(loggedSteps, 6)
+        if loggedSteps == kept { throw XCTSkip("stopped exactly at a save (step \(kept)); nothing to drop") }
+
+        let resumed = try runWavenet(["train", data, "--checkpoint", model, "--resume", "--steps", String(loggedSteps + 2 - kept),
+                                      "--tensorboard", board, "--sample-seconds", "0", "--log", log])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let view = try read(board)
+        XCTAssertEqual(view.starts, [kept + 1])
+        XCTAssertEqual(view.scalars["train/bits_per_sample"]!.keys.sorted(), Array(1...(loggedSteps + 2)))
+        assertScalarsEqualLog(view, try logByStep(log))
+    }
+}
