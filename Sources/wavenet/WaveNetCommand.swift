@@ -21,6 +21,8 @@ struct WaveNetCommand: ParsableCommand {
         // A closed pipe (an ALSA `file:'|cmd'` device, a closed stdout) becomes EPIPE, reported
         // as an error where it happens, instead of a silent death by SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
+        // Likewise a file-size limit (ulimit -f) becomes EFBIG from write, not death by SIGXFSZ.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             try checkSubcommand(Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot()

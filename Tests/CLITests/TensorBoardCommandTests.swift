@@ -147,4 +147,31 @@ final class TensorBoardCommandTests: XCTestCase {
         XCTAssertEqual(view.scalars["train/bits_per_sample"]!.keys.sorted(), Array(1...(loggedSteps + 2)))
         assertScalarsEqualLog(view, try logByStep(log))
     }
+
+    /// A write that fails (here a file-size limit, as a full disk would) stops training with one
+    /// line naming the event file, after saving the checkpoint.
+    func testAFailedWriteStopsCleanlyAndKeepsTheCheckpoint() throws {
+        let root = makeTemporaryFolder(self)
+        let data = try makeCorpus(root)
+        let model = root + "/m.safetensors", board = root + "/board"
+        // 400 KiB: the tiny checkpoint (about 140 KB) fits, the event file outgrows it within a few 2 s samples.
+        let command = ([wavenetBinary, "train", data, "--checkpoint", model, "--steps", "1000", "--save-every", "2",
+                        "--tensorboard", board, "--sample-seconds", "2"] + tiny).map { "'\($0)'" }.joined(separator: " ")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", "ulimit -f 400; exec \(command)"]
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit, stderr)
+        XCTAssertEqual(process.terminationStatus, 1, stderr)
+        let errors = stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+        XCTAssertEqual(errors.count, 1, stderr)
+        XCTAssertTrue(errors.first?.contains("events.out.tfevents.") == true && errors.first?.contains("cannot write") == true, stderr)
+        let kept = try Checkpoint.load(model).step
+        XCTAssertGreaterThan(kept, 0)
+        XCTAssertTrue(errors.first?.contains("keeps step \(kept)") == true, stderr)
+    }
 }
