@@ -174,4 +174,56 @@ final class TensorBoardCommandTests: XCTestCase {
         XCTAssertGreaterThan(kept, 0)
         XCTAssertTrue(errors.first?.contains("keeps step \(kept)") == true, stderr)
     }
+
+    /// The samples of each kind of model: one per class, and a mel model's resynthesis of its
+    /// first held-out file with the original once beside it, at the file's own length when shorter.
+    func testSamplesOfConditionedAndMelModels() throws {
+        let root = makeTemporaryFolder(self)
+        let data = try makeCorpus(root)
+        let mel = try runWavenet(["train", data, "--checkpoint", root + "/mel.safetensors", "--local", "mel", "--mels", "20", "--local-hidden", "5",
+                                  "--steps", "4", "--save-every", "2", "--tensorboard", root + "/mel", "--sample-seconds", "0.2"] + tiny)
+        XCTAssertEqual(mel.status, 0, mel.stderr)
+        var view = try read(root + "/mel")
+        XCTAssertEqual(view.audio.map(\.tag), ["samples/original/t1", "samples/resynthesis/t1", "samples/resynthesis/t1"])
+        XCTAssertEqual(view.audio.map(\.step), [2, 2, 4])
+        XCTAssertTrue(view.audio.allSatisfy { $0.frames == 3200 && $0.rate == 16000 })
+
+        let classes = root + "/classes"
+        for (name, f) in [("low", 220.0), ("high", 880.0)] {
+            try FileManager.default.createDirectory(atPath: "\(classes)/\(name)", withIntermediateDirectories: true)
+            for i in 0..<2 {
+                try AudioFile.write((0..<6000).map { Float(0.3 * sin(2 * Double.pi * f * Double($0 + 100 * i) / 16000)) }, sampleRate: 16000,
+                                    to: "\(classes)/\(name)/\(i).wav")
+            }
+        }
+        let conditioned = try runWavenet(["train", classes, "--conditioned", "--checkpoint", root + "/c.safetensors", "--steps", "2", "--save-every", "2",
+                                          "--validate-every", "2", "--tensorboard", root + "/c", "--sample-seconds", "0.1"] + tiny)
+        XCTAssertEqual(conditioned.status, 0, conditioned.stderr)
+        view = try read(root + "/c")
+        XCTAssertEqual(Set(view.audio.map(\.tag)), ["samples/high", "samples/low"])
+        XCTAssertEqual(Set(view.scalars.keys.filter { $0.hasPrefix("validation/") }),
+                       ["validation/bits_per_sample", "validation/bits_per_sample/high", "validation/bits_per_sample/low"])
+    }
+
+    /// Under mpirun, rank 0 alone writes: one event file, each step once.
+    func testUnderMPIRankZeroAloneWrites() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/mpirun") else { throw XCTSkip("no mpirun (Debian's openmpi-bin)") }
+        let root = makeTemporaryFolder(self)
+        let data = try makeCorpus(root)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
+        process.arguments = ["-np", "2", "--oversubscribe", wavenetBinary, "train", data, "--checkpoint", root + "/m.safetensors", "--steps", "3",
+                             "--save-every", "3", "--tensorboard", root + "/board", "--sample-seconds", "0.1", "--log", root + "/m.jsonl"] + tiny
+        process.environment = ProcessInfo.processInfo.environment.merging(["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/board").count, 1)
+        let view = try read(root + "/board")
+        XCTAssertEqual(view.scalars["train/bits_per_sample"]!.keys.sorted(), [1, 2, 3])
+        XCTAssertEqual(view.audio.map(\.step), [3])
+        assertScalarsEqualLog(view, try logByStep(root + "/m.jsonl"))
+    }
 }
