@@ -226,4 +226,31 @@ final class TensorBoardCommandTests: XCTestCase {
         XCTAssertEqual(view.audio.map(\.step), [3])
         assertScalarsEqualLog(view, try logByStep(root + "/m.jsonl"))
     }
+
+    /// Samples draw on a generator of their own: with them, a run resumed halfway still ends with
+    /// the weights of one run in one go, and draws the same sample at the same step.
+    func testSamplesLeaveTrainingAsItWas() throws {
+        let root = makeTemporaryFolder(self)
+        let data = try makeCorpus(root)
+        let common = ["--save-every", "2", "--sample-seconds", "0.1", "--validate-every", "100"] + tiny
+        XCTAssertEqual(try runWavenet(["train", data, "--checkpoint", root + "/plain.safetensors", "--steps", "4", "--save-every", "2"] + tiny).status, 0)
+        XCTAssertEqual(try runWavenet(["train", data, "--checkpoint", root + "/once.safetensors", "--steps", "4", "--tensorboard", root + "/once"] + common).status, 0)
+        XCTAssertEqual(try runWavenet(["train", data, "--checkpoint", root + "/twice.safetensors", "--steps", "2", "--tensorboard", root + "/twice"] + common).status, 0)
+        XCTAssertEqual(try runWavenet(["train", data, "--checkpoint", root + "/twice.safetensors", "--resume", "--steps", "2",
+                                       "--tensorboard", root + "/twice", "--save-every", "2", "--sample-seconds", "0.1", "--threads", "1"]).status, 0)
+        let plain = try Checkpoint.load(root + "/plain.safetensors").parameters.values.array
+        XCTAssertTrue(try Checkpoint.load(root + "/once.safetensors").parameters.values.array == plain, "samples changed training")
+        XCTAssertTrue(try Checkpoint.load(root + "/twice.safetensors").parameters.values.array == plain, "a resumed run differs from one run")
+        func wav(_ folder: String, step: Int) throws -> [UInt8]? {
+            for name in try FileManager.default.contentsOfDirectory(atPath: folder).sorted() {
+                for record in try TFRecord.records(Array(try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(name)")))).dropFirst() {
+                    let event = try ProtobufFields(record)
+                    if event.int64(2) == Int64(step), let audio = try event.message(5)?.message(1)?.message(6) { return audio.bytes(4) }
+                }
+            }
+            return nil
+        }
+        XCTAssertNotNil(try wav(root + "/once", step: 4))
+        XCTAssertTrue(try wav(root + "/once", step: 4) == wav(root + "/twice", step: 4), "the sample at step 4 differs")
+    }
 }
