@@ -20,7 +20,7 @@ struct Generate: ParsableCommand {
     @Option(help: "CPU threads, \(Limits.threads.text).") var threads = 1
     @Flag(help: "Leave the prime out of the written file.") var noPrimeInOutput = false
     @Flag(help: "Also play the audio through ALSA while it is generated.") var play = false
-    @Option(help: "ALSA device for --play.") var device = "default"
+    @Option(help: "ALSA device for --play. (default: default)") var device: String?
     @Option(help: "Seconds to buffer before playing with --play, \(Limits.prebuffer.text) (default: from the measured speed).")
     var prebuffer: Double?
 
@@ -42,6 +42,7 @@ struct Generate: ParsableCommand {
         }
         if play && streams > 1 { throw ValidationError("--play plays one stream; use it with --streams 1") }
         if prebuffer != nil && !play { throw ValidationError("--prebuffer goes with --play") }
+        if device != nil && !play { throw ValidationError("--device goes with --play") }
         if out.isEmpty { throw ValidationError("--out is empty") }
         guard let container = AudioContainer(path: out) else {
             throw ValidationError("--out \(out): cannot write this kind of file; name it \(AudioContainer.choices)")
@@ -67,7 +68,7 @@ struct Generate: ParsableCommand {
         try checkMemory(Double(streams) * Double(total + setup.primeSamples.count) * 12, for: "generating \(streams) x \(total) samples",
                         advice: "lower --seconds, --samples or --streams")
         let generated = play
-            ? [try LiveGeneration(setup: setup, device: device, formats: sampleFormat.map { [$0] } ?? [.float, .s16],
+            ? [try LiveGeneration(setup: setup, device: device ?? "default", formats: sampleFormat.map { [$0] } ?? [.float, .s16],
                                   prebufferSeconds: prebuffer).run(total: total, keep: true)]
             : try generate(setup, total: total)
         // Each --from stream keeps its own length.

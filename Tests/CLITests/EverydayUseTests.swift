@@ -42,6 +42,9 @@ final class EverydayUseTests: XCTestCase {
         let seed = try runWavenet(["play", file, "--seed", "2", "--device", "null"])
         XCTAssertEqual(seed.status, 64)
         XCTAssertTrue(seed.stderr.contains("--seed applies to generating"), seed.stderr)
+        let device = try runWavenet(["generate", "--out", makeTemporaryFolder(self) + "/a.wav", "--device", "hw:0"])
+        XCTAssertEqual(device.status, 64)
+        XCTAssertEqual(device.stderr, "Error: --device goes with --play\n")
     }
 
     func testAMistypedSubcommandIsNamed() throws {
