@@ -253,4 +253,23 @@ final class TensorBoardCommandTests: XCTestCase {
         XCTAssertNotNil(try wav(root + "/once", step: 4))
         XCTAssertTrue(try wav(root + "/once", step: 4) == wav(root + "/twice", step: 4), "the sample at step 4 differs")
     }
+
+    /// A notes model's sample plays its first held-out file's MIDI.
+    func testSamplesOfANotesModel() throws {
+        let root = makeTemporaryFolder(self)
+        let data = root + "/data"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        let pieces: [[(key: Int, on: Int, off: Int, velocity: Int)]] = [[(60, 10, 60, 100)], [(67, 0, 50, 90)], [(55, 5, 110, 60)]]
+        for (i, notes) in pieces.enumerated() {
+            try NotesCommandTests.midi(notes).write(to: URL(fileURLWithPath: data + "/piece\(i).mid"))
+            try AudioFile.write(NotesCommandTests.render(notes, seconds: 0.6), sampleRate: 16000, to: data + "/piece\(i).wav")
+        }
+        let train = try runWavenet(["train", data, "--checkpoint", root + "/p.safetensors", "--local", "notes", "--low", "48", "--high", "84",
+                                    "--steps", "2", "--save-every", "2", "--validation-fraction", "0.34", "--tensorboard", root + "/board",
+                                    "--sample-seconds", "0.25"] + NotesCommandTests.tiny)
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let view = try read(root + "/board")
+        XCTAssertEqual(view.audio.map(\.tag), ["samples/notes/piece1"])
+        XCTAssertEqual(view.audio.first?.frames, 4000)
+    }
 }
