@@ -129,7 +129,13 @@ def main():
     if (config.get("local") or {}).get("features") == "notes":
         threshold = None
     elif args.silence_threshold is not None:
-        threshold = None if args.silence_threshold == "off" else float(args.silence_threshold)
+        if args.silence_threshold.lower() == "off":
+            threshold = None
+        else:
+            try:
+                threshold = float(args.silence_threshold)
+            except ValueError:
+                raise Refusal(f"--silence-threshold {args.silence_threshold!r}: give a level in dBFS (below 0) or off")
     else:
         threshold = train.get("silence_threshold_db")
     nats, count = 0.0, 0

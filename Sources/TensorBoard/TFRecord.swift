@@ -26,7 +26,7 @@ public enum TFRecord {
             guard data.count - i >= 12 else { throw Malformed(description: "record at byte \(i): truncated header") }
             let length = (0..<8).reduce(UInt64(0)) { $0 | UInt64(data[i + $1]) << (8 * UInt64($1)) }
             guard CRC32C.masked(data[i..<i + 8]) == u32(i + 8) else { throw Malformed(description: "record at byte \(i): length CRC mismatch") }
-            guard length <= UInt64(data.count - i - 16) else { throw Malformed(description: "record at byte \(i): \(length) bytes claimed, fewer left") }
+            guard data.count - i >= 16, length <= UInt64(data.count - i - 16) else { throw Malformed(description: "record at byte \(i): \(length) bytes claimed, fewer left") }
             let start = i + 12, end = start + Int(length)
             guard CRC32C.masked(data[start..<end]) == u32(end) else { throw Malformed(description: "record at byte \(i): payload CRC mismatch") }
             records.append(Array(data[start..<end]))

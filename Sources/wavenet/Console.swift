@@ -1,8 +1,11 @@
+import Cluster
 import Foundation
 import WaveNet
 
 /// Status, warnings and errors: one line on stderr, so that stdout carries only results.
+/// Under mpirun every process reads the same files: rank 0 alone gives their warnings.
 func printStatus(_ line: String) {
+    if line.hasPrefix("warning:"), let rank = mpiRank, rank != 0 { return }
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
@@ -35,3 +38,6 @@ func checkMemory(_ bytes: Double, for what: String, advice: String) throws {
                                               what, bytes / 1e9, physical / 1e9, advice))
     }
 }
+
+/// This process's rank under an MPI launcher, nil otherwise.
+let mpiRank = MPIEnvironment.detect()?.rank

@@ -54,7 +54,8 @@ struct Eval: ParsableCommand {
             return false
         }
         guard !scored.isEmpty else {
-            throw FileError(paths.count == 1 ? paths[0] : checkpoint, "nothing to evaluate: every file is shorter than two samples at \(config.sampleRate) Hz")
+            throw FileError(paths.count == 1 ? paths[0] : checkpoint, "nothing to evaluate: every file is shorter than two samples at \(config.sampleRate) Hz"
+                            + (threshold.map { " after trimming silence below \($0) dBFS (--silence-threshold off keeps it)" } ?? ""))
         }
         let corpus = Corpus(scored)
         let result = try Evaluator(parameters: model.parameters, threads: threads).evaluate(corpus.items)

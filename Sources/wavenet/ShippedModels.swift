@@ -4,7 +4,8 @@ import Foundation
 /// The shipped models (`Checkpoints/NAME.safetensors`), found by short name wherever the tool
 /// runs: `--checkpoint vocoder`, or the default of each mode.
 enum ShippedModels {
-    /// The folders searched, in order: $WAVENET_CHECKPOINTS, the package whose build tree holds
+    /// The folders searched, in order: $WAVENET_CHECKPOINTS, Checkpoints/ in the working folder,
+    /// the package whose build tree holds
     /// the executable (`.build/release/wavenet` -> `Checkpoints/`; the link `.build/release`
     /// resolves one level deeper), and the installed share folder (`PREFIX/bin/wavenet` ->
     /// `PREFIX/share/wavenet`).
@@ -12,6 +13,7 @@ enum ShippedModels {
                         executable: String = executablePath()) -> [String] {
         var folders: [String] = []
         if let folder = environment["WAVENET_CHECKPOINTS"], !folder.isEmpty { folders.append(folder) }
+        folders.append("Checkpoints")  // the package's own folder, when run from it
         let binFolder = URL(fileURLWithPath: executable).deletingLastPathComponent()
         folders.append(binFolder.appendingPathComponent("../../Checkpoints").standardized.path)
         folders.append(binFolder.appendingPathComponent("../../../Checkpoints").standardized.path)
@@ -38,7 +40,7 @@ enum ShippedModels {
     /// True for a value that names a shipped model rather than a file: no file by that name,
     /// no '/', no extension.
     static func isName(_ value: String) -> Bool {
-        !value.isEmpty && !value.contains("/") && !value.contains(".") && !FileManager.default.fileExists(atPath: value)
+        !value.isEmpty && !value.contains("/") && !value.contains(".") && FileIdentity(value)?.isRegular != true
     }
 
     /// A `--checkpoint` value as a path: a shipped model's name resolved, anything else as given

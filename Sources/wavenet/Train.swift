@@ -74,7 +74,7 @@ struct Train: ParsableCommand {
     var threadCount: Int {
         if let threads { return threads }
         guard let environment = MPIEnvironment.detect() else { return 2 }
-        return max(1, ProcessInfo.processInfo.activeProcessorCount / environment.localSize)
+        return min(Limits.threads.range.upperBound, max(1, ProcessInfo.processInfo.activeProcessorCount / environment.localSize))
     }
 
     func run() throws {
@@ -85,7 +85,7 @@ struct Train: ParsableCommand {
             try train(group: group)
         } catch {
             // This rank cannot go on; the others would wait for it at the next step.
-            printStatus("Error: \(WaveNetCommand.message(for: error))")
+            if !(error is SharedFailure) { printStatus("Error: \(WaveNetCommand.message(for: error))") }
             group.abort(code: 1)
         }
         try group.finalize()
@@ -175,7 +175,10 @@ struct Train: ParsableCommand {
         let needed = GradientEngine.estimatedBytes(config: config, threads: threadCount, batch: settings.batch / group.size,
                                                    length: settings.segment + config.receptiveField - 1, outputs: settings.segment)
             + 4 * Double(corpus.sampleCount) + 12 * Double(start.parameters.parameterCount)
-        try checkMemory(needed, for: "training this model with batch \(settings.batch) x segment \(settings.segment)",
+        // Every process on this host holds as much.
+        let processesHere = Double(MPIEnvironment.detect()?.localSize ?? 1)
+        try checkMemory(needed * processesHere, for: "training this model with batch \(settings.batch) x segment \(settings.segment)"
+                            + (processesHere > 1 ? " in \(Int(processesHere)) processes on this host" : ""),
                         advice: "lower --batch, --segment or --threads")
         settings.trainingFiles = training.items.map(\.name)
         settings.validationFiles = validation.items.map(\.name)
@@ -198,7 +201,7 @@ struct Train: ParsableCommand {
                     + (group.size > 1 ? "; \(group.size) processes, \(settings.batch / group.size) sequences and \(threadCount) threads each" : "")) }
 
         let summaries = try writer ? tensorboard.map {
-            try TrainingSummaries(folder: $0, trainer: trainer, sampleSeconds: sampleSeconds ?? 2, resumed: resume)
+            try TrainingSummaries(folder: $0, trainer: trainer, sampleSeconds: sampleSeconds ?? 2)
         } : nil
         try TrainingRun(trainer: trainer, writer: writer, checkpoint: checkpoint, steps: steps, saveEvery: saveEvery,
                         validateEvery: validateEvery, logPath: log, summaries: summaries, resumed: resume).run()
@@ -229,15 +232,17 @@ struct Train: ParsableCommand {
     /// Every process must train on the same files with the same settings: rank 0's figures are
     /// sent to all, and a process whose own differ stops the job naming what differs.
     func checkSameData(trainer: Trainer, corpus: Corpus, group: ProcessGroup) throws {
+        let s = trainer.settings
         let mine = [Double(corpus.items.count), Double(corpus.sampleCount), Double(trainer.parameters.parameterCount),
-                    Double(trainer.settings.batch), Double(trainer.settings.segment), Double(trainer.settings.seed)]
+                    Double(s.batch), Double(s.segment), Double(s.seed), Double(s.learningRate), Double(s.gradientClip ?? -1),
+                    s.validationFraction, Double(trainer.validationItems.count), Double(trainer.step)]
         var first = mine
         try first.withUnsafeMutableBufferPointer { try group.broadcast($0) }
         guard first == mine else {
             throw FileError(dataFolder, "on rank \(group.rank) holds \(corpus.items.count) files, \(corpus.sampleCount) samples "
                             + "(and \(trainer.parameters.parameterCount) parameters, batch \(trainer.settings.batch), segment \(trainer.settings.segment)), "
                             + "where rank 0 has \(Int(first[0])) files, \(Int(first[1])) samples (\(Int(first[2])) parameters, batch \(Int(first[3])), "
-                            + "segment \(Int(first[4]))): every process needs the same data and checkpoint")
+                            + "segment \(Int(first[4])); or other settings differ): every process needs the same data and checkpoint")
         }
     }
 }

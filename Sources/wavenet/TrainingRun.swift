@@ -3,6 +3,9 @@ import Foundation
 import WaveNet
 
 /// The loop: steps, validation, saving, the log, progress and stopping on a signal.
+/// An error every process met at once, which rank 0 reports (the others stay quiet).
+struct SharedFailure: Error {}
+
 /// In a group of processes every one runs the loop, and the one `writer` (rank 0) saves, logs and
 /// shows progress; a signal to any of them stops all after the same step.
 struct TrainingRun {
@@ -51,13 +54,20 @@ struct TrainingRun {
                              "\((error as? FileError)?.problem ?? "\(error)"); training stopped, \(checkpoint) keeps step \(saved)")
         }
 
-        var stopping = stopRequested != 0
+        // Agreed by every process, like the decision after each step.
+        var stopping = processes > 1 ? try trainer.group.any(stopRequested != 0) : stopRequested != 0
         while trainer.step < last && !stopping {
             let stepStart = monotonicSeconds()
             do {
                 lastLoss = try trainer.trainStep()
             } catch let error as ModelError {
-                throw stop(FileError(checkpoint, "\(error) (try a lower --learning-rate or a --gradient-clip)"))
+                // Every process sees the same summed loss, so all stop here together: rank 0
+                // saves, and the others wait for it before the job ends.
+                let failure = stop(FileError(checkpoint, "\(error) (try a lower --learning-rate or a --gradient-clip)"))
+                guard processes > 1 else { throw failure }
+                var done = [0.0]
+                try? done.withUnsafeMutableBufferPointer { try trainer.group.broadcast($0) }
+                throw writer ? failure : SharedFailure()
             }
             // Every process stops after the same step: a signal to any one is everyone's.
             stopping = processes > 1 ? try trainer.group.any(stopRequested != 0) : stopRequested != 0

@@ -14,14 +14,15 @@ final class TrainingSummaries {
     let muLaw: MuLaw
     private var loggedOriginal = false
 
-    /// A new event file in `folder`. A resumed run starts it with SessionLog START at its first
-    /// step, so TensorBoard drops what an interrupted run logged past the checkpoint.
-    init(folder: String, trainer: Trainer, sampleSeconds: Double, resumed: Bool) throws {
+    /// A new event file in `folder`, starting with SessionLog START at the run's first step, so
+    /// that TensorBoard drops what earlier files logged from there on: the steps an interrupted
+    /// run logged past its checkpoint, or a whole earlier run that --overwrite replaced.
+    init(folder: String, trainer: Trainer, sampleSeconds: Double) throws {
         file = try EventFile(folder: folder)
         self.trainer = trainer
         self.sampleSeconds = sampleSeconds
         muLaw = MuLaw(classes: trainer.parameters.config.quantizationChannels)
-        if resumed { try file.append(Event.sessionStart(step: trainer.step + 1, wallTime: Self.now())) }
+        try file.append(Event.sessionStart(step: trainer.step + 1, wallTime: Self.now()))
     }
 
     static func now() -> Double { Date().timeIntervalSince1970 }
@@ -81,7 +82,8 @@ final class TrainingSummaries {
             tags = ["samples/generated"]
         }
         guard count > 0 else { return }
-        let classIDs = config.classNames.map { Array($0.indices) }
+        // One stream per class, or a local model's one stream under its file's class.
+        let classIDs = config.local != nil ? trainer.validationItems.first?.classID.map { [$0] } : config.classNames.map { Array($0.indices) }
         var mixer = SplitMix64.derived(seed: trainer.settings.seed ^ 0x5A4D_504C_4553, index: UInt64(step))
         let seed = mixer.next()
         let generator = Generator(parameters: trainer.parameters, streams: tags.count, classIDs: classIDs, frames: frames,

@@ -101,7 +101,7 @@ final class TensorBoardCommandTests: XCTestCase {
                                      "--tensorboard", board, "--sample-seconds", "0.25", "--log", log])
         XCTAssertEqual(second.status, 0, second.stderr)
         view = try read(board)
-        XCTAssertEqual(view.starts, [6])
+        XCTAssertEqual(view.starts, [1, 6], "every run starts with SessionLog START at its first step")
         XCTAssertEqual(view.scalars["train/bits_per_sample"]!.keys.sorted(), Array(1...8))
         assertScalarsEqualLog(view, try logByStep(log))
         XCTAssertEqual(view.audio.map(\.step), [2, 4, 5, 6, 8])
@@ -143,7 +143,7 @@ final class TensorBoardCommandTests: XCTestCase {
                                       "--tensorboard", board, "--sample-seconds", "0", "--log", log])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         let view = try read(board)
-        XCTAssertEqual(view.starts, [kept + 1])
+        XCTAssertEqual(view.starts, [1, kept + 1])
         XCTAssertEqual(view.scalars["train/bits_per_sample"]!.keys.sorted(), Array(1...(loggedSteps + 2)))
         assertScalarsEqualLog(view, try logByStep(log))
     }
