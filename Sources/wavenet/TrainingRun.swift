@@ -54,8 +54,9 @@ struct TrainingRun {
                              "\((error as? FileError)?.problem ?? "\(error)"); training stopped, \(checkpoint) keeps step \(saved)")
         }
 
-        // Agreed by every process, like the decision after each step.
-        var stopping = processes > 1 ? try trainer.group.any(stopRequested != 0) : stopRequested != 0
+        // A signal to any process is everyone's: all stop after the same step.
+        func agreedStop() throws -> Bool { processes > 1 ? try trainer.group.any(stopRequested != 0) : stopRequested != 0 }
+        var stopping = try agreedStop()
         while trainer.step < last && !stopping {
             let stepStart = monotonicSeconds()
             do {
@@ -69,8 +70,7 @@ struct TrainingRun {
                 try? done.withUnsafeMutableBufferPointer { try trainer.group.broadcast($0) }
                 throw writer ? failure : SharedFailure()
             }
-            // Every process stops after the same step: a signal to any one is everyone's.
-            stopping = processes > 1 ? try trainer.group.any(stopRequested != 0) : stopRequested != 0
+            stopping = try agreedStop()
             let now = monotonicSeconds()
             let rate = Double(trainer.samplesPerStep) / (now - stepStart)
             var validationBits: Double?
