@@ -172,6 +172,11 @@ struct Train: ParsableCommand {
                             ?? "no file has any samples at \(config.sampleRate) Hz")
         }
         let (training, validation) = corpus.split(validationFraction: settings.validationFraction)
+        if !resume, let local = config.local, local.features == .mel {
+            // A new mel model starts from PyTorch's initialisation in standardized coordinates.
+            settings.standardization = FrameInputStandardization.measure(training.items, channels: local.channels)
+            settings.standardization?.unstandardize(start.parameters.values, layout: start.parameters.layout)
+        }
         let needed = GradientEngine.estimatedBytes(config: config, threads: threadCount, batch: settings.batch / group.size,
                                                    length: settings.segment + config.receptiveField - 1, outputs: settings.segment)
             + 4 * Double(corpus.sampleCount) + 12 * Double(start.parameters.parameterCount)

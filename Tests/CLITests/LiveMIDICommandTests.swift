@@ -21,27 +21,27 @@ final class LiveMIDICommandTests: XCTestCase {
         return model
     }
 
-    func testNotesWrittenIntoAFIFOArePlayedAndLogged() throws {
-        let root = makeTemporaryFolder(self)
-        let model = try trainTinyNotesModel(root)
+    /// Runs `play --midi-in FIFO` into ALSA's file PCM (float samples), writes `script`'s bytes
+    /// after its pauses, closes the FIFO and waits for play to end. Returns stderr, the logged
+    /// events and the samples played.
+    func playLive(model: String, root: String, script: [(pause: Double, bytes: [UInt8])], tail: String = "0.2")
+        throws -> (stderr: String, events: [[String: Any]], samples: [Float]) {
         let fifo = root + "/keys", raw = root + "/out.raw", log = root + "/events.jsonl"
         XCTAssertEqual(mkfifo(fifo, 0o600), 0)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: wavenetBinary)
         process.arguments = ["play", "--checkpoint", model, "--midi-in", fifo, "--device", "file:'\(raw)',raw", "--sample-format", "float",
-                             "--midi-log", log, "--tail", "0.2"]
+                             "--midi-log", log, "--tail", tail]
         let err = Pipe()
         process.standardError = err
         try process.run()
         // The player opens the FIFO at once; this open waits for it.
         let writer = open(fifo, O_WRONLY)
         XCTAssertGreaterThanOrEqual(writer, 0)
-        func send(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { write(writer, $0.baseAddress, $0.count) } }
-        Thread.sleep(forTimeInterval: 0.3)
-        send([0x90, 60, 100, 0xF8])          // note-on, then a clock byte
-        Thread.sleep(forTimeInterval: 0.3)
-        send([0xFE, 60, 0])                   // active sensing, then running status: velocity 0, a note-off
-        Thread.sleep(forTimeInterval: 0.1)
+        for (pause, bytes) in script {
+            Thread.sleep(forTimeInterval: pause)
+            _ = bytes.withUnsafeBytes { write(writer, $0.baseAddress, $0.count) }
+        }
         close(writer)                         // the source closes: play ends after --tail
         let deadline = Date().addingTimeInterval(20)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
@@ -50,14 +50,25 @@ final class LiveMIDICommandTests: XCTestCase {
         process.waitUntilExit()
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         XCTAssertEqual(process.terminationStatus, 0, stderr)
+        let events = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
+        return (stderr, events, try rawSamples(raw, as: Float.self))
+    }
+
+    func testNotesWrittenIntoAFIFOArePlayedAndLogged() throws {
+        let root = makeTemporaryFolder(self)
+        let model = try trainTinyNotesModel(root)
+        let (stderr, events, samples) = try playLive(model: model, root: root, script: [
+            (0.3, [0x90, 60, 100, 0xF8]),     // note-on, then a clock byte
+            (0.3, [0xFE, 60, 0]),             // active sensing, then running status: velocity 0, a note-off
+            (0.1, []),
+        ])
         XCTAssertTrue(stderr.contains("latency at most 30.0 ms (a 10.0 ms frame"), stderr)
         XCTAssertTrue(stderr.contains("closed; playing on for 0.2 s"), stderr)
 
         // Each event took effect in the frame it arrived in, at that frame's first sample:
         // latency in frames, from arrival to the end of its frame, is under one frame.
-        let events = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map {
-            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
-        }
         XCTAssertEqual(events.map { $0["event"] as! String }, ["note_on", "note_off"])
         XCTAssertEqual(events.map { $0["key"] as! Int }, [60, 60])
         for e in events {
@@ -69,9 +80,29 @@ final class LiveMIDICommandTests: XCTestCase {
         let on = events[0]["arrival_frame"] as! Double, off = events[1]["arrival_frame"] as! Double
         XCTAssertEqual(off - on, 30, accuracy: 10, "0.3 s apart, 10 ms frames")
         // Generation paced by the clock: about as many samples as the session lasted, through the tail.
-        let played = (try FileManager.default.attributesOfItem(atPath: raw)[.size] as! Int) / 4
+        let played = samples.count
         XCTAssertGreaterThanOrEqual(played, (events[1]["sample"] as! Int) + 3000, "the tail after the source closed")
         XCTAssertLessThan(played, 16000 * 5, "not run ahead of the clock")
+    }
+
+    func testTheShippedInstrumentPlaysTheKeyItIsSent() throws {
+        // Silence before the note-on; after the frame it took effect in, the played key (A4, its
+        // fundamental and octave) far above the same band a tritone away.
+        let root = makeTemporaryFolder(self)
+        let model = packageRoot + "/Checkpoints/piano-notes.safetensors"
+        let (_, events, samples) = try playLive(model: model, root: root, script: [(0.5, [0x90, 69, 100]), (0.7, [0x80, 69, 64])],
+                                                tail: "0.3")
+        XCTAssertEqual(events.map { $0["event"] as! String }, ["note_on", "note_off"])
+        let on = events[0]["sample"] as! Int
+        XCTAssertGreaterThan(on, 4000)
+        XCTAssertGreaterThan(samples.count, on + 8000)
+        func rms(_ range: Range<Int>) -> Double { (samples[range].reduce(0.0) { $0 + Double($1 * $1) } / Double(range.count)).squareRoot() }
+        let before = rms(on - 4000..<on), after = rms(on + 800..<on + 8000)
+        XCTAssertLessThan(before, 0.03, "not silent before the note-on")
+        XCTAssertGreaterThan(after, 5 * before, "no note after the note-on")
+        let note = Array(samples[on + 800..<on + 8000])
+        func band(_ f: Double) -> Double { power(of: note, at: f, sampleRate: 16000) + power(of: note, at: 2 * f, sampleRate: 16000) }
+        XCTAssertGreaterThan(band(440), 10 * band(440 * pow(2, 0.5)), "A4 is not the loudest of A4 and D#5")
     }
 
     func testLiveInputRefusals() throws {

@@ -27,9 +27,26 @@ final class VocoderCommandTests: XCTestCase {
         XCTAssertEqual(model.config.local, LocalConfig(features: .mel, channels: 20, hidden: 5, hop: 200, causal: false,
                                                        nFFT: 800, win: 800, fmin: 0, fmax: 8000))
         XCTAssertEqual(model.step, 2)
+        // The frame input statistics Adam trains conv1 by are those of the training files' features.
+        let settings = try XCTUnwrap(TrainingSettings.decode(model.trainingJSON))
+        let stats = try XCTUnwrap(settings.standardization)
+        var frames: [[Float]] = []  // [frames][F] over the training files
+        for (i, file) in settings.trainingFiles.enumerated() {
+            let npy = root + "/features\(i).npy"
+            XCTAssertEqual(try runWavenet(["features", file, "--checkpoint", checkpoint, "--out", npy]).status, 0)
+            let array = try Npy.parse(Data(contentsOf: URL(fileURLWithPath: npy)))
+            frames += (0..<array.shape[1]).map { t in (0..<20).map { f in Float(array.values[f * array.shape[1] + t]) } }
+        }
+        for f in 0..<20 {
+            let column = frames.map { Double($0[f]) }, mean = column.reduce(0, +) / Double(column.count)
+            let deviation = (column.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(column.count)).squareRoot()
+            XCTAssertEqual(Double(stats.mean[f]), mean, accuracy: 1e-4, "mel \(f)")
+            XCTAssertEqual(Double(stats.deviation[f]), max(deviation, 1e-3), accuracy: 1e-4, "mel \(f)")
+        }
         let resumed = try runWavenet(["train", data, "--checkpoint", checkpoint, "--resume", "--steps", "1"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertEqual(try Checkpoint.load(checkpoint).step, 3)
+        XCTAssertEqual(TrainingSettings.decode(try Checkpoint.load(checkpoint).trainingJSON)?.standardization, stats)
         // Training's validation figure is eval's figure on the held-out file (silence trimming was off).
         let held = try XCTUnwrap(TrainingSettings.decode(try Checkpoint.load(checkpoint).trainingJSON))
         let eval = try runWavenet(["eval", "--checkpoint", checkpoint, "--json"] + held.validationFiles)

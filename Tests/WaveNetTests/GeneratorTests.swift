@@ -199,6 +199,31 @@ final class GeneratorTests: XCTestCase {
         XCTAssertLessThan(Set(cold).count, Set(hot).count)
     }
 
+    /// Generation starts after a receptive field of silence, as every training window has real
+    /// context: the same as priming with that much silence, and for a local model the lead-in
+    /// reads silent frames (for notes, no key: the frames of a silent file).
+    func testGenerationStartsAfterAReceptiveFieldOfSilence() throws {
+        let config = tinyConfig(dilations: [1, 2, 4, 8, 16])
+        let p = try makeParameters(config, seed: 61)
+        let silence = [Int32](repeating: MuLaw(classes: config.quantizationChannels).silence, count: config.receptiveField)
+        let cold = Generator(parameters: p, streams: 2, seed: 3).generate(200)
+        let primed = Generator(parameters: p, streams: 2, seed: 3)
+        primed.prime(silence)
+        XCTAssertEqual(cold, primed.generate(200))
+
+        var notes = tinyConfig(dilations: [1, 2, 4, 8])
+        notes.local = LocalConfig(features: .notes, channels: 4, hidden: 4, hop: 5, causal: true, low: 60, high: 61)
+        XCTAssertEqual(notes.local!.silentFrame, [0, 0, 0, 0])
+        let q = try makeParameters(notes, seed: 62)
+        let frames = [[Float](repeating: 0, count: 4 * 200)]
+        let leadIn = Generator(parameters: q, streams: 1, frames: frames, seed: 4).generate(300)
+        let forced = Generator(parameters: q, streams: 1, frames: frames, seed: 4)
+        _ = forced.forcedLogits([Array(silence.prefix(notes.receptiveField))])
+        XCTAssertEqual(leadIn, forced.generate(300))
+        let mel = LocalConfig(features: .mel, channels: 3, hidden: 2, hop: 4, causal: false, nFFT: 8, win: 8, fmin: 0, fmax: 8000)
+        XCTAssertEqual(mel.silentFrame, [Float](repeating: Float(log(1e-5)), count: 3), "the mel floor")
+    }
+
     func testPrimingEqualsFeedingOneByOne() throws {
         for conditioned in [false, true] {
             let config = tinyConfig(dilations: [1, 2, 4, 8, 16, 3], conditioned: conditioned)

@@ -31,6 +31,9 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
     /// `liveA`, `liveB` its two layers' outputs for them, [5][C], allocated once.
     var liveHistory: [Float] = []
     let liveA: FloatBuffer, liveB: FloatBuffer
+    /// Local conditioning: per stream [L][2D], each layer's projection of a frame that sees only
+    /// silent frames (`LocalConfig.silentFrame`), bias included; read during the lead-in.
+    let silentProjection: FloatBuffer
     /// Per stream, the [L][2D] gate terms of the current step; the fused kernel's arguments.
     let gateBias: UnsafeMutablePointer<UnsafePointer<Float>?>
     let queueBases: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>
@@ -99,6 +102,27 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
                 }
             }
         }
+        silentProjection = FloatBuffer(count: local == nil ? 0 : K * L * 2 * D)
+        if let local, let f = layout.frameNetwork {
+            // Five silent frames: the middle output of a centred network and the last of a causal one see only them.
+            let C = local.hidden
+            let silent = [Float]((0..<5).map { _ in local.silentFrame }.joined())
+            let a = FloatBuffer(count: 5 * C), b = FloatBuffer(count: 5 * C)
+            silent.withUnsafeBufferPointer { u in
+                FrameNetwork.forward(frames: 5, channels: local.channels, hidden: C, causal: local.causal, u.baseAddress!,
+                                     conv1Weight: p[f.conv1Weight], conv1Bias: p[f.conv1Bias],
+                                     conv2Weight: p[f.conv2Weight], conv2Bias: p[f.conv2Bias], a: a.base, b: b.base)
+            }
+            let seen = b[(local.causal ? 4 : 2) * C]
+            for k in 0..<K {
+                for i in 0..<L {
+                    let row = silentProjection[(k * L + i) * 2 * D]
+                    Matmul.nt(1, 2 * D, C, seen, C, p[layout.layers[i].localWeight!], C, row, 2 * D, beta: 0)
+                    let bias = layerBias[(k * L + i) * 2 * D]
+                    for o in 0..<2 * D { row[o] += bias[o] }
+                }
+            }
+        }
         gateBias = .allocate(capacity: K)
         for k in 0..<K { gateBias[k] = UnsafePointer(local == nil ? layerBias[k * L * 2 * D] : localProjection[k * frameCapacity * L * 2 * D]) }
         queueBases = .allocate(capacity: L)
@@ -123,7 +147,9 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
     }
 
     /// One step for all K streams: consume inputs[k], leave the next sample's logits in `logits`.
-    func step(inputs: UnsafePointer<Int32>) {
+    /// A `silent` step is one of the lead-in, before position 0: it reads the silent frame's
+    /// projection and does not count as an input position.
+    func step(inputs: UnsafePointer<Int32>, silent: Bool = false) {
         let (Q, R, D, S, L, K) = (w.Q, w.R, w.D, w.S, w.L, count)
         let p = w.parameters, layout = p.layout
         let table = p[layout.inputTable], inputBias = p[layout.inputBias]
@@ -139,7 +165,9 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
             previous[k] = inputs[k]
         }
         hasPrevious = true
-        if let local = w.config.local {
+        if w.config.local != nil && silent {
+            for k in 0..<K { gateBias[k] = UnsafePointer(silentProjection[k * L * 2 * D]) }
+        } else if let local = w.config.local {
             // Each layer's projection of this sample's frame (bias included); a stream whose
             // features end before the others' repeats its last frame (its extra samples are dropped).
             let frame = (inputPosition + 1) / local.hop
@@ -152,7 +180,7 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
                 }
             }
         }
-        inputPosition += 1
+        if !silent { inputPosition += 1 }
         switch kernel {
         case .fused: wavenet_fused_step(stepArguments)
         case .baseline: baselineStep()
@@ -227,8 +255,13 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
     func generate(_ n: Int, into output: UnsafeMutablePointer<Int32>, stride: Int, temperature: Float) {
         let Q = w.Q
         if !hasPrevious {
-            // The very first input is the class of silence, mu-law of 0.0.
-            step(inputs: [Int32](repeating: MuLaw(classes: Q).silence, count: count))
+            // The very first input is the class of silence, mu-law of 0.0, after a lead-in of
+            // receptive field - 1 more: every training window has a full receptive field of real
+            // audio before it, and the zero history of a cold start, which the model never saw,
+            // sometimes set off a burst of noise that went on (the instrument, before its first note).
+            let silence = [Int32](repeating: MuLaw(classes: Q).silence, count: count)
+            for _ in 0..<Self.leadIn(w.config) { step(inputs: silence, silent: true) }
+            step(inputs: silence)
         }
         var next = [Int32](repeating: 0, count: count)
         next.withUnsafeMutableBufferPointer { next in
@@ -241,6 +274,9 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
             }
         }
     }
+
+    /// Silent steps before position 0.
+    static func leadIn(_ config: ModelConfig) -> Int { config.receptiveField - 1 }
 
     func prime(_ classes: [Int32]) {
         precondition(w.config.local == nil, "priming a locally conditioned model is not supported")

@@ -35,7 +35,10 @@ public final class NaiveGenerator {
         let Q = config.quantizationChannels
         var output = [[Int32]](repeating: [], count: histories.count)
         for k in histories.indices {
-            if histories[k].isEmpty { histories[k].append(MuLaw(classes: Q).silence) }
+            // The class of silence at position 0, after the same lead-in as Generator's.
+            if histories[k].isEmpty {
+                histories[k] = [Int32](repeating: MuLaw(classes: Q).silence, count: GeneratorLane.leadIn(config) + 1)
+            }
             for _ in 0..<count {
                 var row = logits(stream: k)
                 let next = row.withUnsafeMutableBufferPointer {

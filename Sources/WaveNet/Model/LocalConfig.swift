@@ -1,3 +1,5 @@
+import Foundation
+
 /// `config.local` (MODEL_SPEC.md, "Local conditioning"): which features steer the model and
 /// the frame network that reads them.
 public struct LocalConfig: Codable, Equatable, Sendable {
@@ -48,6 +50,14 @@ public struct LocalConfig: Codable, Equatable, Sendable {
                   nFFT: try c.decodeIfPresent(Int.self, forKey: .nFFT), win: try c.decodeIfPresent(Int.self, forKey: .win),
                   fmin: try c.decodeIfPresent(Double.self, forKey: .fmin), fmax: try c.decodeIfPresent(Double.self, forKey: .fmax),
                   low: try c.decodeIfPresent(Int.self, forKey: .low), high: try c.decodeIfPresent(Int.self, forKey: .high))
+    }
+
+    /// The features of digital silence, [F]: the mel floor, log(1e-5), in every band; no key held.
+    public var silentFrame: [Float] {
+        switch features {
+        case .mel: return [Float](repeating: Float(Foundation.log(1e-5)), count: channels)
+        case .notes: return [Float](repeating: 0, count: channels)
+        }
     }
 
     /// Frames of context a training window needs around it so that the frame network's output

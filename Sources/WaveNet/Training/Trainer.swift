@@ -29,6 +29,9 @@ public final class Trainer {
         guard settings.batch % group.size == 0 else {
             throw TrainingError.invalid("--batch \(settings.batch) does not divide by the \(group.size) processes (each takes an equal share)")
         }
+        if let standardization = settings.standardization, !standardization.fits(checkpoint.parameters.config) {
+            throw TrainingError.invalid("the stored frame input statistics have \(standardization.mean.count) channels where the model reads \(checkpoint.parameters.config.local?.channels ?? 0), or are not finite")
+        }
         self.group = group
         stepFigures = [Double](repeating: 0, count: 1 + 2 * (checkpoint.parameters.config.classNames?.count ?? 0))
         parameters = checkpoint.parameters
@@ -107,7 +110,15 @@ public final class Trainer {
         guard norm.isFinite else { throw ModelError.nonFiniteLoss(step: step + 1) }
         lastGradientNorm = Double(norm)
         step += 1
-        adam.update(parameters.values, engine.gradients, optimizerState, step: step)
+        if let standardization = settings.standardization {
+            // Adam's moments for conv1 live in standardized coordinates; the weights stay the spec's.
+            standardization.standardizeGradient(engine.gradients, layout: parameters.layout)
+            standardization.standardize(parameters.values, layout: parameters.layout)
+            adam.update(parameters.values, engine.gradients, optimizerState, step: step)
+            standardization.unstandardize(parameters.values, layout: parameters.layout)
+        } else {
+            adam.update(parameters.values, engine.gradients, optimizerState, step: step)
+        }
         settings.lastTrainingBitsPerSample = loss / log(2)
         return loss
     }

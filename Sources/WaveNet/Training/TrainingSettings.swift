@@ -24,6 +24,21 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public var trainingSeconds: Double?
     /// The release that last trained the model, "wavenet X.Y.Z".
     public var writtenBy: String?
+    /// Mel models: the training frames' per-channel mean and standard deviation, in whose
+    /// coordinates Adam trains the frame network's first convolution (FrameInputStandardization).
+    public var frameInputMean: [Float]?
+    public var frameInputDeviation: [Float]?
+
+    public var standardization: FrameInputStandardization? {
+        get {
+            guard let frameInputMean, let frameInputDeviation else { return nil }
+            return FrameInputStandardization(mean: frameInputMean, deviation: frameInputDeviation)
+        }
+        set {
+            frameInputMean = newValue?.mean
+            frameInputDeviation = newValue?.deviation
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case learningRate = "learning_rate", batch, segment, seed, gradientClip = "gradient_clip"
@@ -34,6 +49,7 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
         case lastValidationBitsPerSample = "last_validation_bits_per_sample"
         case lastValidationStep = "last_validation_step", trainingSeconds = "training_seconds"
         case writtenBy = "written_by"
+        case frameInputMean = "frame_input_mean", frameInputDeviation = "frame_input_deviation"
     }
 
     public init() {}
