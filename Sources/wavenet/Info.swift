@@ -94,6 +94,10 @@ extension Info {
             if !t.validationFiles.isEmpty { lines.append("held out:         " + t.validationFiles.joined(separator: ", ")) }
             lines.append("training:         batch \(t.batch) x \(t.segment), learning rate \(t.learningRate), seed \(t.seed)"
                 + (t.gradientClip.map { ", clip \($0)" } ?? "") + ", silence threshold " + (t.silenceThresholdDB.map { "\($0) dBFS" } ?? "off"))
+            if let s = t.standardization, let low = s.mean.min(), let high = s.mean.max() {
+                lines.append(String(format: "frame input:      conv1 trained on standardized features (training frames' means %.2f...%.2f, deviations %.2f...%.2f)",
+                                    low, high, s.deviation.min() ?? 0, s.deviation.max() ?? 0))
+            }
             if let bits = t.lastTrainingBitsPerSample { lines.append("last training:    \(String(format: "%.4f", bits)) bits/sample") }
             if let bits = t.lastValidationBitsPerSample {
                 lines.append("last validation:  \(String(format: "%.4f", bits)) bits/sample" + (t.lastValidationStep.map { " at step \($0)" } ?? "")

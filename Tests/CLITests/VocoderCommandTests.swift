@@ -43,6 +43,9 @@ final class VocoderCommandTests: XCTestCase {
             XCTAssertEqual(Double(stats.mean[f]), mean, accuracy: 1e-4, "mel \(f)")
             XCTAssertEqual(Double(stats.deviation[f]), max(deviation, 1e-3), accuracy: 1e-4, "mel \(f)")
         }
+        let shown = try runWavenet(["info", checkpoint])
+        XCTAssertTrue(shown.stdout.contains(String(format: "conv1 trained on standardized features (training frames' means %.2f...",
+                                                   stats.mean.min()!)), shown.stdout)
         let resumed = try runWavenet(["train", data, "--checkpoint", checkpoint, "--resume", "--steps", "1"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertEqual(try Checkpoint.load(checkpoint).step, 3)
