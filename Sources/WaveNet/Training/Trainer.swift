@@ -11,6 +11,8 @@ public final class Trainer {
     let validation: Corpus
     let engine: GradientEngine
     let adam: Adam
+    /// Mel models: the coordinates Adam trains the frame network's conv1 in (from `settings`).
+    let standardization: FrameInputStandardization?
     /// The processes training this model together; each step's batch is split among them.
     public let group: ProcessGroup
     lazy var evaluator = Evaluator(parameters: parameters, threads: settings.threads, group: group)
@@ -29,7 +31,8 @@ public final class Trainer {
         guard settings.batch % group.size == 0 else {
             throw TrainingError.invalid("--batch \(settings.batch) does not divide by the \(group.size) processes (each takes an equal share)")
         }
-        if let standardization = settings.standardization, !standardization.fits(checkpoint.parameters.config) {
+        standardization = settings.standardization
+        if let standardization, !standardization.fits(checkpoint.parameters.config) {
             throw TrainingError.invalid("the stored frame input statistics have \(standardization.mean.count) channels where the model reads \(checkpoint.parameters.config.local?.channels ?? 0), or are not finite")
         }
         self.group = group
@@ -110,7 +113,7 @@ public final class Trainer {
         guard norm.isFinite else { throw ModelError.nonFiniteLoss(step: step + 1) }
         lastGradientNorm = Double(norm)
         step += 1
-        if let standardization = settings.standardization {
+        if let standardization {
             // Adam's moments for conv1 live in standardized coordinates; the weights stay the spec's.
             standardization.standardizeGradient(engine.gradients, layout: parameters.layout)
             standardization.standardize(parameters.values, layout: parameters.layout)
