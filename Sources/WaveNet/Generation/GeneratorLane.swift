@@ -84,7 +84,6 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
             // The frame network over each stream's whole file, then each layer's projection of each frame.
             let C = local.hidden
             let a = FloatBuffer(count: frameCapacity * C), b = FloatBuffer(count: frameCapacity * C)
-            let projection = FloatBuffer(count: frameCapacity * 2 * D)
             for k in 0..<K {
                 let n = frameCounts[k]
                 frames[k].withUnsafeBufferPointer { u in
@@ -92,14 +91,7 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
                                          conv1Weight: p[f.conv1Weight], conv1Bias: p[f.conv1Bias],
                                          conv2Weight: p[f.conv2Weight], conv2Bias: p[f.conv2Bias], a: a.base, b: b.base)
                 }
-                for i in 0..<L {
-                    Matmul.nt(n, 2 * D, C, b.base, C, p[layout.layers[i].localWeight!], C, projection.base, 2 * D, beta: 0)
-                    let bias = layerBias[(k * L + i) * 2 * D]
-                    for frame in 0..<n {
-                        let row = localProjection[((k * frameCapacity + frame) * L + i) * 2 * D], from = projection[frame * 2 * D]
-                        for o in 0..<2 * D { row[o] = from[o] + bias[o] }
-                    }
-                }
+                Self.project(b.base, frames: n, p, bias: layerBias[k * L * 2 * D], into: localProjection[k * frameCapacity * L * 2 * D])
             }
         }
         silentProjection = FloatBuffer(count: local == nil ? 0 : K * L * 2 * D)
@@ -114,14 +106,7 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
                                      conv2Weight: p[f.conv2Weight], conv2Bias: p[f.conv2Bias], a: a.base, b: b.base)
             }
             let seen = b[(local.causal ? 4 : 2) * C]
-            for k in 0..<K {
-                for i in 0..<L {
-                    let row = silentProjection[(k * L + i) * 2 * D]
-                    Matmul.nt(1, 2 * D, C, seen, C, p[layout.layers[i].localWeight!], C, row, 2 * D, beta: 0)
-                    let bias = layerBias[(k * L + i) * 2 * D]
-                    for o in 0..<2 * D { row[o] += bias[o] }
-                }
-            }
+            for k in 0..<K { Self.project(seen, frames: 1, p, bias: layerBias[k * L * 2 * D], into: silentProjection[k * L * 2 * D]) }
         }
         gateBias = .allocate(capacity: K)
         for k in 0..<K { gateBias[k] = UnsafePointer(local == nil ? layerBias[k * L * 2 * D] : localProjection[k * frameCapacity * L * 2 * D]) }
@@ -203,14 +188,23 @@ final class GeneratorLane: @unchecked Sendable {  // used by one thread at a tim
                                  conv1Weight: p[f.conv1Weight], conv1Bias: p[f.conv1Bias],
                                  conv2Weight: p[f.conv2Weight], conv2Bias: p[f.conv2Bias], a: liveA.base, b: liveB.base)
         }
-        let slot = liveFrames % frameCapacity
-        for i in 0..<L {
-            let row = localProjection[(slot * L + i) * 2 * D]
-            Matmul.nt(1, 2 * D, C, liveB[(n - 1) * C], C, p[layout.layers[i].localWeight!], C, row, 2 * D, beta: 0)
-            let bias = layerBias[i * 2 * D]
-            for o in 0..<2 * D { row[o] += bias[o] }
-        }
+        Self.project(liveB[(n - 1) * C], frames: 1, p, bias: layerBias.base, into: localProjection[(liveFrames % frameCapacity) * L * 2 * D])
         liveFrames += 1
+    }
+
+    /// Each layer's projection of n frame-network outputs plus that layer's gate bias, the rows
+    /// z starts from.   b [n][C], bias [L][2D] -> rows [n][L][2D]
+    static func project(_ b: UnsafePointer<Float>, frames n: Int, _ p: Parameters, bias: UnsafePointer<Float>,
+                        into rows: UnsafeMutablePointer<Float>) {
+        let (L, D, C) = (p.config.layerCount, p.config.dilationChannels, p.config.local!.hidden)
+        for i in 0..<L {
+            let first = rows + i * 2 * D, layerBias = bias + i * 2 * D
+            Matmul.nt(n, 2 * D, C, b, C, p[p.layout.layers[i].localWeight!], C, first, L * 2 * D, beta: 0)
+            for frame in 0..<n {
+                let row = first + frame * L * 2 * D
+                for o in 0..<2 * D { row[o] += layerBias[o] }
+            }
+        }
     }
 
     /// Today's kernel before the fused one, kept for comparison (`bench generate --kernel baseline`):
