@@ -12,7 +12,6 @@ resynthesises only the last milliseconds of audio (the failure of our first voco
 network had saturated). Needs `pip install torch librosa soundfile safetensors`.
 """
 import argparse
-import json
 import math
 import os
 import sys
@@ -24,24 +23,8 @@ import torch.nn.functional as F
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
-from wavenet_torch import WaveNet, mel_features  # noqa: E402
-
-
-def load(path):
-    from safetensors import safe_open
-    from safetensors.torch import load_file
-    with safe_open(path, "np") as f:
-        meta = f.metadata()
-    config = json.loads(meta["config"])
-    model = WaveNet(config)
-    model.load_state_dict({k: v for k, v in load_file(path).items() if not k.startswith("optimizer.")})
-    return model.eval(), config, json.loads(meta.get("train", "{}")), int(meta.get("step", 0))
-
-
-def classes_of(x, q):
-    mu = q - 1
-    y = np.sign(x) * np.log1p(mu * np.abs(x)) / np.log1p(mu)
-    return torch.from_numpy(np.clip(np.floor((y + 1) / 2 * mu + 0.5), 0, mu).astype(np.int64))
+from pytorch_eval import load, mu_law  # noqa: E402
+from wavenet_torch import mel_features  # noqa: E402
 
 
 def main():
@@ -54,7 +37,10 @@ def main():
     if not os.path.exists(path):
         path = os.path.join(ROOT, "Checkpoints", path + ".safetensors")
     torch.set_num_threads(1)
-    model, config, train, step = load(path)
+    model, config, train = load(path)
+    from safetensors import safe_open
+    with safe_open(path, "np") as f:
+        step = int(f.metadata().get("step", 0))
     local = config.get("local")
     if not local or local["features"] != "mel":
         sys.exit(f"{path}: not a mel model")
@@ -70,7 +56,7 @@ def main():
         if rate != sr:
             sys.exit(f"{name}: {rate} Hz, the model is {sr} Hz")
         mel = mel_features(x, sr, local["n_fft"], local["win"], hop, local["channels"], local["fmin"], local["fmax"])[None]
-        c = classes_of(x, config["quantization_channels"])[None]
+        c = torch.from_numpy(mu_law(x, config["quantization_channels"]))[None]
 
         def bits(frames):
             with torch.no_grad():
