@@ -118,6 +118,9 @@ struct Train: ParsableCommand {
                 } catch let error as LimitError {
                     throw FileError(checkpoint, "its stored training settings are out of range (\(error)); not resuming")
                 }
+                if let standardization = stored.standardization, !standardization.fits(start.config) {
+                    throw FileError(checkpoint, "its stored frame input statistics have \(standardization.mean.count) channels where the model reads \(start.config.local?.channels ?? 0), or are not finite; not resuming")
+                }
                 settings = stored
             }
             if conditioned && !start.config.isConditioned {

@@ -50,6 +50,15 @@ final class VocoderCommandTests: XCTestCase {
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertEqual(try Checkpoint.load(checkpoint).step, 3)
         XCTAssertEqual(TrainingSettings.decode(try Checkpoint.load(checkpoint).trainingJSON)?.standardization, stats)
+        // Statistics that do not fit the model: the checkpoint is named and left as it was.
+        var wrong = settings
+        wrong.frameInputMean = Array(stats.mean.prefix(3))
+        let bad = root + "/bad.safetensors"
+        try Checkpoint(parameters: model.parameters, step: model.step, trainingJSON: wrong.json, optimizer: model.optimizer).save(to: bad)
+        let before = try Data(contentsOf: URL(fileURLWithPath: bad))
+        assertRefusal(try runWavenet(["train", data, "--checkpoint", bad, "--resume", "--steps", "1"]),
+                      path: bad, problem: "stored frame input statistics have 3 channels where the model reads 20")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: bad)), before)
         // Training's validation figure is eval's figure on the held-out file (silence trimming was off).
         let held = try XCTUnwrap(TrainingSettings.decode(try Checkpoint.load(checkpoint).trainingJSON))
         let eval = try runWavenet(["eval", "--checkpoint", checkpoint, "--json"] + held.validationFiles)
