@@ -45,7 +45,8 @@ def main():
     else:
         threads = args.threads or 1
         torch_samples = args.torch_samples or max(500, args.samples // 8)
-        swift = [WAVENET, "bench", "generate", "--json", "--streams", str(args.streams), "--samples", str(args.samples), "--threads", str(threads)]
+        swift = [WAVENET, "bench", "generate", "--json", "--streams", str(args.streams), "--samples", str(args.samples), "--threads", str(threads),
+                 "--precision", "float"]  # PyTorch runs float32 weights
         torch = [sys.executable, PEER, "generate", "--streams", str(args.streams), "--samples", str(torch_samples), "--threads", str(threads)]
     results = {"wavenet": [], "pytorch": []}
     memory = {"wavenet": [], "pytorch": []}

@@ -3,7 +3,7 @@
 
   python3 Benchmarks/vocoder.py quality [--checkpoint V] [--seeds 1,2,3] [--temperatures 1.0] [FILES...]
   python3 Benchmarks/vocoder.py speed   [--checkpoint V] [--rounds 3] [FILE]
-  (both take --precision float|half, passed to generate)
+  (both take --precision auto|float|half, passed to generate; auto is its default)
 
 quality: for each held-out file (default: the ones the checkpoint stores as validation files),
 the vocoder's resynthesis (`wavenet generate --from FILE`, one seed per run) and Griffin-Lim
@@ -130,7 +130,8 @@ def speed(args):
     bench = json.loads(wavenet("bench", "generate", "--checkpoint", args.checkpoint, "--samples", "32000", "--json",
                                "--precision", args.precision))
     print(f"{os.path.relpath(path, ROOT)}: {duration:.2f} s of audio in {seconds:.2f} s end to end "
-          f"(median of {args.rounds}) = {duration / seconds:.2f}x real time on one thread, {args.precision} weights; "
+          f"(median of {args.rounds}) = {duration / seconds:.2f}x real time on one thread, --precision {args.precision} "
+          f"({bench['precision']} weights); "
           f"bench generate: {bench['realtime_factor']:.2f}x ({bench['isa']})")
 
 
@@ -142,7 +143,7 @@ def main():
     parser.add_argument("--temperatures", default="1.0")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--precision", default="float", choices=["float", "half"])
+    parser.add_argument("--precision", default="auto", choices=["auto", "float", "half"])
     parser.add_argument("files", nargs="*")
     args = parser.parse_intermixed_args()
     if args.mode == "quality":

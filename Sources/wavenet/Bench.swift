@@ -50,7 +50,7 @@ struct BenchGenerate: ParsableCommand {
         commandName: "generate", abstract: "Time generation: samples per second (all streams) and the real-time factor.",
         usage: """
             wavenet bench generate [--checkpoint <file>] [--streams <n>] [--samples <n>] [--threads <n>]
-                                   [--kernel naive|baseline|fused] [--isa avx512|avx2|plain] [--precision float|half]
+                                   [--kernel naive|baseline|fused] [--isa avx512|avx2|plain] [--precision auto|float|half]
                                    [--json] [architecture options of a random model]
             """)
 
@@ -63,7 +63,8 @@ struct BenchGenerate: ParsableCommand {
     @Flag(help: .hidden) var naive = false  // the old spelling of --kernel naive
     @Option(help: "Instruction set of the C kernels: avx512, avx2 or plain (default: the best this CPU has).")
     var isa: KernelPath?
-    @Option(help: "Weights of the fused kernel: float or half.") var precision: WeightPrecision = .float
+    @Option(help: ArgumentHelp("Weights of the fused kernel: auto (as generate: half where one core's L2 cannot hold the float weights), float or half.", valueName: "auto|float|half"))
+    var precision: PrecisionSetting = .auto
     @Option(help: "CPU threads (with several streams, lanes of streams run on them).") var threads = 1
     @Flag(help: "Print one JSON object.") var json = false
 
@@ -111,8 +112,10 @@ struct BenchGenerate: ParsableCommand {
         try checkMemory(Double(streams) * (Double(c.receptiveField * c.residualChannels) * 4 + Double(samples) * 4),
                         for: "\(streams) streams x \(samples) samples", advice: "lower --streams or --samples")
         if let isa { KernelPath.current = isa }
+        // auto takes half only where the fused kernel runs (the others read float weights).
+        let weights = kernel == .fused ? precision.resolve(for: c) : .float
         let result = GenerationBenchmark.run(parameters: parameters, streams: streams, samples: samples, kernel: kernel,
-                                             precision: precision, threads: threads)
+                                             precision: weights, threads: threads)
         // The yardsticks beside it: sgemm on as many threads, and one core reading a buffer the size of the weights.
         let sgemm = PeakBenchmark.sgemm(threads: threads)
         let bandwidth = PeakBenchmark.readBandwidth(bytes: result.weightBytesPerStep)
@@ -122,7 +125,7 @@ struct BenchGenerate: ParsableCommand {
         } else {
             print(String(format: "%.0f samples/s, %.2fx real time per stream (%d streams x %d samples, %d threads, %@ kernel, %@, %@ weights)",
                          result.samplesPerSecond, result.realtimeFactor, streams, samples, threads, kernel.rawValue, result.isa,
-                         precision.rawValue))
+                         result.precision))
             print(String(format: "%.1f GFLOP/s = %.0f%% of %d-thread sgemm (%.1f GFLOP/s); %.0f KB of weights read per step at %.0f GB/s bound one stream at %.0f samples/s (%.0f%% reached)",
                          result.gflops, 100 * result.gflops / sgemm, threads, sgemm, Double(result.weightBytesPerStep) / 1e3, bandwidth, readBound,
                          100 * result.samplesPerSecond / Double(streams) / readBound))
@@ -159,11 +162,12 @@ struct BenchPeak: ParsableCommand {
 }
 
 extension GenerationBenchmark.Kernel: ExpressibleByArgument {}
-extension WeightPrecision: ExpressibleByArgument {}
 
 extension KernelPath: ExpressibleByArgument {
     public init?(argument: String) {
         guard let path = KernelPath.allCases.first(where: { "\($0)" == argument }) else { return nil }
         self = path
     }
+
+    public static var allValueStrings: [String] { allCases.map { "\($0)" } }
 }

@@ -20,12 +20,12 @@ struct SamplingOptions: ParsableArguments {
     var from: [String] = []
     @Option(help: "Seconds a MIDI render goes on after its last event, \(Limits.tail.text), so that the last notes ring out (default: 1).")
     var tail: Double?
-    @Option(name: .customLong("precision"), help: "Weights during generation: float, or half (IEEE half precision: half the bytes read per sample, faster where reading the weights bounds the speed; logits within 0.3% of float's). (default: float)")
-    var precisionOption: WeightPrecision?
+    @Option(name: .customLong("precision"), help: ArgumentHelp(PrecisionSetting.help + " (default: auto)", valueName: "auto|float|half"))
+    var precisionOption: PrecisionSetting?
 
     var temperature: Float { temperatureOption ?? 1 }
     var seed: UInt64 { seedOption ?? 1 }
-    var precision: WeightPrecision { precisionOption ?? .float }
+    var precision: PrecisionSetting { precisionOption ?? .auto }
 
     /// The flags given that only generation uses, for `play FILE` to refuse.
     var generationFlagsGiven: [String] {
@@ -102,7 +102,7 @@ struct GenerationSetup {
         classNames = classIDs.map { $0.map { config.classNames![$0] } }
         muLaw = MuLaw(classes: config.quantizationChannels)
         generator = Generator(parameters: checkpoint.parameters, streams: streams, classIDs: classIDs, frames: frames,
-                              temperature: options.temperature, seed: options.seed, threads: threads, precision: options.precision)
+                              temperature: options.temperature, seed: options.seed, threads: threads, precision: options.precision.resolve(for: config))
         if let prime = options.prime {
             let audio = try AudioFile.readMono(prime, sampleRate: config.sampleRate)
             audio.warnings.forEach(printStatus)

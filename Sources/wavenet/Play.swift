@@ -101,7 +101,7 @@ struct Play: ParsableCommand {
         let classID = try GenerationSetup.resolveClassIDs(names: sampling.class, ids: sampling.classId, config: config, streams: 1, path: path)?.first
         let source = try MIDISource(name)
         let generator = Generator(liveParameters: checkpoint.parameters, classID: classID, temperature: sampling.temperature,
-                                  seed: sampling.seed, precision: sampling.precision)
+                                  seed: sampling.seed, precision: sampling.precision.resolve(for: config))
         let setup = LiveInstrument.LiveSetup(generator: generator, local: local, sampleRate: config.sampleRate,
                                              muLaw: MuLaw(classes: config.quantizationChannels))
         try LiveInstrument(setup: setup, source: source, device: device, formats: formats, tail: sampling.tail ?? 1,

@@ -28,7 +28,8 @@ final class GenerateCommandTests: XCTestCase {
             XCTAssertEqual(law.decode(law.encode(x)), x, accuracy: 1e-6)
         }
         // Half-precision weights: the same length, and at temperature 0 (argmax) nearly the same audio.
-        for precision in ["float", "half"] {
+        // auto (the default) keeps a small model's weights, which fit any L2 cache, in float: the same audio.
+        for precision in ["float", "half", "auto"] {
             let run = try runWavenet(["generate", "--checkpoint", model, "--out", folder + "/\(precision).wav", "--samples", "1000",
                                       "--temperature", "0", "--precision", precision])
             XCTAssertEqual(run.status, 0, run.stderr)
@@ -36,6 +37,7 @@ final class GenerateCommandTests: XCTestCase {
         let float = try AudioFile.readMono(folder + "/float.wav").samples, half = try AudioFile.readMono(folder + "/half.wav").samples
         XCTAssertEqual(half.count, 1000)
         XCTAssertGreaterThan(zip(float, half).prefix(100).filter { $0 == $1 }.count, 90, "argmax paths agree at first")
+        XCTAssertEqual(try AudioFile.readMono(folder + "/auto.wav").samples, float)
     }
 
     func testSeedsCountAndPrime() throws {

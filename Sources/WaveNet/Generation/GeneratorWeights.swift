@@ -82,10 +82,3 @@ final class GeneratorWeights: @unchecked Sendable {  // read-only after init
         return 2 * (L * (2 * R * 2 * D + D * (R + S)) - D * R + S * S + S * Q)
     }
 }
-
-/// How generation holds the weights: float (the default, the model's own values), or IEEE half
-/// precision for the fused kernel, half the bytes read per sample at about 1e-3 relative error
-/// in each weight (`--precision half`; tests state the tolerance).
-public enum WeightPrecision: String, CaseIterable, Sendable {
-    case float, half
-}
