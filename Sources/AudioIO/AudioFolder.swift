@@ -15,7 +15,7 @@ public enum AudioFolder {
     /// symlink loop, two links to one folder, a link beside its target) is taken once. Hidden files and folders are passed over;
     /// other non-audio files, non-regular files (FIFOs, devices, sockets) and broken links give
     /// one warning each. MIDI files (`.mid`, `.midi`), the companions of a notes model's audio,
-    /// are passed over without one. Throws if `folder` is not a folder or holds no usable audio.
+    /// and documents (`.md`, `.txt`, `.csv`, `.json`, `.pdf`, `.html`) are passed over without one. Throws if `folder` is not a folder or holds no usable audio.
     public static func scan(_ folder: String) throws -> Scan {
         guard let root = FileIdentity(folder) else { throw FileError(folder, "no such folder") }
         guard root.isDirectory else { throw FileError(folder, "is a file, expected a folder of audio files") }
@@ -87,8 +87,9 @@ public enum AudioFolder {
         return Scan(files: files, warnings: warnings)
     }
 
-    /// Files that sit beside audio on purpose: a notes model's MIDI.
-    static let companionExtensions: Set<String> = ["mid", "midi"]
+    /// Files that sit beside audio on purpose: a notes model's MIDI, and a corpus's documents
+    /// (its README, licence, transcripts, metadata tables), which no one expects a warning for.
+    static let companionExtensions: Set<String> = ["mid", "midi", "md", "txt", "csv", "json", "pdf", "html"]
 
     /// Expands a mix of files and folders into files, folders scanned recursively. A named path
     /// that exists but is neither a regular file nor a folder is refused ("not a regular file");

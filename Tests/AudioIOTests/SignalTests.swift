@@ -74,12 +74,17 @@ final class AudioFolderTests: XCTestCase {
         for name in ["b/2.wav", "a/deep/1.wav", "z.wav", "a/0.wav", ".hidden/x.wav", "B.wav"] {
             try AudioFile.write(tone, sampleRate: 16000, to: "\(folder)/\(name)")
         }
-        try Data("notes".utf8).write(to: URL(fileURLWithPath: folder + "/readme.txt"))
+        // A corpus's documents are passed over without a warning; other files that are not audio get one.
+        for document in ["readme.txt", "README.md", "a/metadata.csv"] {
+            try Data("notes".utf8).write(to: URL(fileURLWithPath: folder + "/" + document))
+        }
         try Data("junk".utf8).write(to: URL(fileURLWithPath: folder + "/a/fake.wav"))
+        try Data("junk".utf8).write(to: URL(fileURLWithPath: folder + "/b/notes.bin"))
         let scan = try AudioFolder.scan(folder)
         XCTAssertEqual(scan.files.map { String($0.dropFirst(folder.count + 1)) },
                        ["B.wav", "a/0.wav", "a/deep/1.wav", "b/2.wav", "z.wav"])
-        XCTAssertEqual(scan.warnings.count, 2)
+        XCTAssertEqual(scan.warnings.count, 2, "\(scan.warnings)")
+        XCTAssertTrue(scan.warnings.contains { $0.contains("a/fake.wav") } && scan.warnings.contains { $0.contains("b/notes.bin") })
         XCTAssertTrue(scan.warnings.allSatisfy { $0.hasPrefix("warning: skipping \(folder)/") })
         XCTAssertEqual(try AudioFolder.scan(folder + "/").files, scan.files)
     }
