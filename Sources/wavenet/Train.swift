@@ -122,6 +122,9 @@ struct Train: ParsableCommand {
                     throw FileError(checkpoint, "its stored frame input statistics have \(standardization.mean.count) channels where the model reads \(start.config.local?.channels ?? 0), or are not finite; not resuming")
                 }
                 settings = stored
+            } else if start.trainingJSON != "{}", let problem = TrainingSettings.problem(decoding: start.trainingJSON) {
+                // The weights and Adam's state are whole; only the record of how they were trained is lost.
+                printStatus("warning: \(checkpoint): its train metadata does not decode (\(problem)); resuming with the default training settings and the flags given")
             }
             if conditioned && !start.config.isConditioned {
                 throw FileError(checkpoint, "--conditioned: this checkpoint was trained without conditioning")

@@ -96,6 +96,23 @@ final class HardeningTests: XCTestCase {
             assertRefusal(try runWavenet(["train", data, "--checkpoint", path, "--resume", "--steps", "1"]), path: path, problem: message)
             XCTAssertEqual(try digest(path), bytes)
         }
+        // Metadata that does not decode at all resumes with the defaults, and says so; {} silently.
+        let wrongType = good.trainingJSON.replacingOccurrences(of: "\"batch\":1", with: "\"batch\":\"one\"")
+        XCTAssertNotEqual(wrongType, good.trainingJSON)
+        for (json, problem) in [(wrongType, "its batch has the wrong type"), ("[1, 2]", "it is not a JSON object"),
+                                ("{\"batch\": 4}", "it has no "), ("{}", nil)] {
+            let path = root + "/undecodable.safetensors"
+            try Checkpoint(parameters: good.parameters, step: good.step, trainingJSON: json, optimizer: good.optimizer).save(to: path)
+            let run = try runWavenet(["train", data, "--checkpoint", path, "--resume", "--steps", "1", "--segment", "200", "--batch", "1"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let warning = "warning: \(path): its train metadata does not decode"
+            if let problem {
+                XCTAssertTrue(run.stderr.contains("\(warning) (\(problem)"), run.stderr)
+            } else {
+                XCTAssertFalse(run.stderr.contains(warning), run.stderr)
+            }
+            XCTAssertEqual(try Checkpoint.load(path).step, good.step + 1)
+        }
     }
 
     func testASecondTrainingOfTheSameCheckpointIsRefused() throws {

@@ -64,6 +64,22 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
         try? JSONDecoder().decode(TrainingSettings.self, from: Data(json.utf8))
     }
 
+    /// Why `json` does not decode, in a few words; nil when it does.
+    public static func problem(decoding json: String) -> String? {
+        do {
+            _ = try JSONDecoder().decode(TrainingSettings.self, from: Data(json.utf8))
+            return nil
+        } catch DecodingError.keyNotFound(let key, _) {
+            return "it has no \(key.stringValue)"
+        } catch DecodingError.typeMismatch(_, let context) where !context.codingPath.isEmpty {
+            return "its \(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"
+        } catch DecodingError.valueNotFound(_, let context) where !context.codingPath.isEmpty {
+            return "its \(context.codingPath.map(\.stringValue).joined(separator: ".")) is null"
+        } catch {
+            return "it is not a JSON object"
+        }
+    }
+
     /// Checks every value against `Limits`, exactly as the command-line flags are checked, so
     /// that settings read back from a checkpoint on `--resume` are held to the same ranges.
     public func validate() throws {
