@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import WaveNet
+import WaveNet
 
 final class WeightPrecisionTests: XCTestCase {
     /// auto takes half exactly where the float weights one step reads do not fit in one core's L2,
