@@ -37,10 +37,7 @@ def main():
     if not os.path.exists(path):
         path = os.path.join(ROOT, "Checkpoints", path + ".safetensors")
     torch.set_num_threads(1)
-    model, config, train = load(path)
-    from safetensors import safe_open
-    with safe_open(path, "np") as f:
-        step = int(f.metadata().get("step", 0))
+    model, config, train, step = load(path)
     local = config.get("local")
     if not local or local["features"] != "mel":
         sys.exit(f"{path}: not a mel model")

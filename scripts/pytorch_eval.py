@@ -51,7 +51,7 @@ def load(path):
         model.load_state_dict(state)
     except RuntimeError as error:
         raise Refusal(f"{path}: its tensors do not fit its config ({str(error).splitlines()[0]})")
-    return model.eval(), config, train
+    return model.eval(), config, train, int(meta.get("step", 0))
 
 
 def read_mono(path, rate):
@@ -113,7 +113,7 @@ def main():
     import torch
     import torch.nn.functional as F
 
-    model, config, train = load(args.checkpoint)
+    model, config, train, _ = load(args.checkpoint)
     names = config.get("class_names")
     cond = None
     if args.class_name is not None or args.class_id is not None:

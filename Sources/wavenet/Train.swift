@@ -112,7 +112,8 @@ struct Train: ParsableCommand {
                     throw FileError(checkpoint, "--resume: the checkpoint's architecture differs from the flags given (it has \(mismatches.joined(separator: ", "))); drop the architecture flags to resume")
                 }
             }
-            if let stored = TrainingSettings.decode(start.trainingJSON) {
+            switch TrainingSettings.decoding(start.trainingJSON) {
+            case .success(let stored):
                 do {
                     try stored.validate()
                 } catch let error as LimitError {
@@ -122,9 +123,11 @@ struct Train: ParsableCommand {
                     throw FileError(checkpoint, "its stored frame input statistics have \(standardization.mean.count) channels where the model reads \(start.config.local?.channels ?? 0), or are not finite; not resuming")
                 }
                 settings = stored
-            } else if start.trainingJSON != "{}", let problem = TrainingSettings.problem(decoding: start.trainingJSON) {
+            case .failure(let problem) where start.trainingJSON != "{}":
                 // The weights and Adam's state are whole; only the record of how they were trained is lost.
                 printStatus("warning: \(checkpoint): its train metadata does not decode (\(problem)); resuming with the default training settings and the flags given")
+            case .failure:
+                break
             }
             if conditioned && !start.config.isConditioned {
                 throw FileError(checkpoint, "--conditioned: this checkpoint was trained without conditioning")

@@ -61,22 +61,26 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     }
 
     public static func decode(_ json: String) -> TrainingSettings? {
-        try? JSONDecoder().decode(TrainingSettings.self, from: Data(json.utf8))
+        try? decoding(json).get()
     }
 
-    /// Why `json` does not decode, in a few words; nil when it does.
-    public static func problem(decoding json: String) -> String? {
+    /// Why stored settings do not decode, in a few words.
+    public struct DecodingProblem: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The settings in `json`, or why they do not decode.
+    public static func decoding(_ json: String) -> Result<TrainingSettings, DecodingProblem> {
         do {
-            _ = try JSONDecoder().decode(TrainingSettings.self, from: Data(json.utf8))
-            return nil
+            return .success(try JSONDecoder().decode(TrainingSettings.self, from: Data(json.utf8)))
         } catch DecodingError.keyNotFound(let key, _) {
-            return "it has no \(key.stringValue)"
+            return .failure(DecodingProblem(description: "it has no \(key.stringValue)"))
         } catch DecodingError.typeMismatch(_, let context) where !context.codingPath.isEmpty {
-            return "its \(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"
+            return .failure(DecodingProblem(description: "its \(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"))
         } catch DecodingError.valueNotFound(_, let context) where !context.codingPath.isEmpty {
-            return "its \(context.codingPath.map(\.stringValue).joined(separator: ".")) is null"
+            return .failure(DecodingProblem(description: "its \(context.codingPath.map(\.stringValue).joined(separator: ".")) is null"))
         } catch {
-            return "it is not a JSON object"
+            return .failure(DecodingProblem(description: "it is not a JSON object"))
         }
     }
 
