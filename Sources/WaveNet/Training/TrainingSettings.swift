@@ -71,16 +71,20 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
 
     /// The settings in `json`, or why they do not decode.
     public static func decoding(_ json: String) -> Result<TrainingSettings, DecodingProblem> {
-        do {
-            return .success(try JSONDecoder().decode(TrainingSettings.self, from: Data(json.utf8)))
-        } catch DecodingError.keyNotFound(let key, _) {
-            return .failure(DecodingProblem(description: "it has no \(key.stringValue)"))
-        } catch DecodingError.typeMismatch(_, let context) where !context.codingPath.isEmpty {
-            return .failure(DecodingProblem(description: "its \(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"))
-        } catch DecodingError.valueNotFound(_, let context) where !context.codingPath.isEmpty {
-            return .failure(DecodingProblem(description: "its \(context.codingPath.map(\.stringValue).joined(separator: ".")) is null"))
-        } catch {
-            return .failure(DecodingProblem(description: "it is not a JSON object"))
+        Result { try JSONDecoder().decode(TrainingSettings.self, from: Data(json.utf8)) }
+            .mapError { DecodingProblem(description: reason($0)) }
+    }
+
+    private static func reason(_ error: Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, _):
+            return "it has no \(key.stringValue)"
+        case DecodingError.typeMismatch(_, let context) where !context.codingPath.isEmpty:
+            return "its \(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"
+        case DecodingError.valueNotFound(_, let context) where !context.codingPath.isEmpty:
+            return "its \(context.codingPath.map(\.stringValue).joined(separator: ".")) is null"
+        default:
+            return "it is not a JSON object"
         }
     }
 
